@@ -1,0 +1,98 @@
+package dev.driverlab.devices.model;
+
+import dev.driverlab.devices.pcie.Endpoint;
+import dev.driverlab.devices.pcie.tlp.PcieId;
+import dev.driverlab.devices.time.VirtualClock;
+
+/**
+ * Base of every device model: the model declares its function ({@link #declare}) and answers its BARs;
+ * everything PCI-generic — config space, BAR decoding, INTx/MSI/MSI-X delivery, DMA as TLPs — is the
+ * core's ({@link Endpoint}). A model reaches the host only through the helpers below, which emit TLPs.
+ */
+public abstract class PciDeviceModel {
+  private Endpoint function;
+
+  /** Declares identity, BARs and capabilities. Called once, before the function is on the bus. */
+  protected abstract void declare(FunctionSpec spec);
+
+  /** Power-on / reset state of the model's own registers. Called after declare and on function reset. */
+  protected void reset() {}
+
+  /** Called by the core when the model is plugged in. Not for models to call. */
+  public final void bind(Endpoint function) {
+    if (this.function != null) {
+      throw new IllegalStateException(getClass().getSimpleName() + " is already plugged in at " + this.function.id());
+    }
+    this.function = function;
+  }
+
+  /** Called by the core at plug-in time and when the function is reset. */
+  public final void resetModel() {
+    reset();
+  }
+
+  /** Called by the core to build the function. */
+  public final void declareInto(FunctionSpec spec) {
+    declare(spec);
+  }
+
+  protected final Endpoint function() {
+    if (function == null) {
+      throw new IllegalStateException(getClass().getSimpleName() + " is not plugged into a machine");
+    }
+    return function;
+  }
+
+  protected final VirtualClock clock() {
+    return function().fabric().clock();
+  }
+
+  /** Schedules model work on the machine's virtual clock. */
+  protected final VirtualClock.Event schedule(long delayNs, String what, Runnable action) {
+    return clock().schedule(delayNs, function().id() + " " + what, action);
+  }
+
+  protected final PcieId requesterId() {
+    return function().id();
+  }
+
+  protected final void raiseIntx() {
+    function().setIntx(true);
+  }
+
+  protected final void lowerIntx() {
+    function().setIntx(false);
+  }
+
+  /** Sends MSI/MSI-X {@code vector} if enabled; returns false if no message could be sent. */
+  protected final boolean signalMsi(int vector) {
+    return function().signalMsi(vector);
+  }
+
+  protected final boolean msiEnabled() {
+    return function().msiEnabled();
+  }
+
+  protected final boolean msixEnabled() {
+    return function().msixEnabled();
+  }
+
+  protected final boolean busMasterEnabled() {
+    return function().busMasterEnabled();
+  }
+
+  /** Reads host memory as a bus master (MRd TLPs split at MRRS and 4 KiB). */
+  protected final DmaResult dmaRead(long busAddress, byte[] dst, int off, int len) {
+    return function().dmaRead(busAddress, dst, off, len);
+  }
+
+  /** Writes host memory as a bus master (posted MWr TLPs split at MPS and 4 KiB). */
+  protected final DmaResult dmaWrite(long busAddress, byte[] src, int off, int len) {
+    return function().dmaWrite(busAddress, src, off, len);
+  }
+
+  /** Logs what QEMU calls a guest error: the driver used the device wrongly. Never throws. */
+  protected final void guestError(String fmt, Object... args) {
+    function().fabric().error("%s %s: %s", function().id(), getClass().getSimpleName(), String.format(fmt, args));
+  }
+}

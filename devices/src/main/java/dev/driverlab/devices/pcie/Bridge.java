@@ -1,0 +1,214 @@
+package dev.driverlab.devices.pcie;
+
+import static dev.driverlab.devices.pcie.ConfigSpace.*;
+
+import dev.driverlab.devices.pcie.caps.Capabilities;
+import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+
+/**
+ * A PCI-to-PCI bridge function with a Type 1 header: a root port, a switch's upstream port, or one of
+ * its downstream ports. It forwards what its windows and bus range claim (PCI-to-PCI Bridge spec §4):
+ *
+ * <pre>
+ *   primary side  ──► config Type 1: bus == secondary → Type 0 below; secondary < bus ≤ subordinate → as is
+ *                     memory: inside the memory or prefetchable window, with Memory Space Enable set
+ *                     completions: requester bus inside [secondary, subordinate]
+ *   secondary side ─► memory requests and MSIs go up only with Bus Master Enable set;
+ *                     INTx messages are swizzled by the child's device number
+ * </pre>
+ * Unclaimed non-posted requests complete with Unsupported Request; unclaimed posted ones are dropped
+ * and reported.
+ */
+public final class Bridge extends PciFunction {
+  /** PCIe port type (PCI Express Capabilities register, bits 7:4). */
+  public enum Role {
+    ROOT_PORT(4), UPSTREAM_PORT(5), DOWNSTREAM_PORT(6);
+    final int portType;
+
+    Role(int portType) {
+      this.portType = portType;
+    }
+  }
+
+  /** Where the bridge's secondary side leads. */
+  interface Secondary {
+    Tlp deliver(Tlp tlp);
+  }
+
+  /** Where the bridge's primary side leads (for TLPs travelling up). */
+  interface Primary {
+    CplStatus send(Tlp tlp, Bridge from);
+  }
+
+  private final Role role;
+  private Secondary secondary;
+  private Primary primary;
+  private final String name;
+  // Decoded windows, refreshed after every config write (hot path: no config reads per TLP).
+  private int secBus, subBus;
+  private long memBase, memLimit, prefBase, prefLimit;
+  private boolean memEnabled, masterEnabled;
+
+  public Bridge(Fabric fabric, String name, Role role, int vendor, int deviceId, int device, int function,
+      int maxPayloadSupported, int linkGen, int linkWidth) {
+    super(fabric, device, function);
+    this.role = role;
+    this.name = name;
+    config.init(VENDOR_ID, 2, vendor).init(DEVICE_ID, 2, deviceId);
+    config.init(CLASS_PROG, 3, 0x060400).init(HEADER_TYPE, 1, 0x01);
+    config.initWritable(COMMAND, 2, COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | 0x40 | COMMAND_SERR
+        | COMMAND_INTX_DISABLE);
+    config.initW1c(STATUS, 2, STATUS_W1C);
+    config.initWritable(CACHE_LINE_SIZE, 1, 0xff);
+    config.initWritable(PRIMARY_BUS, 3, 0xffffff);
+    config.init(IO_BASE, 1, 0x01).init(IO_LIMIT, 1, 0x01);     // 32-bit I/O addressing
+    config.initWritable(IO_BASE, 2, 0xf0f0);
+    config.initW1c(SEC_STATUS, 2, STATUS_W1C);
+    config.initWritable(MEMORY_BASE, 4, 0xfff0fff0L);
+    config.init(PREF_MEMORY_BASE, 2, 0x1).init(PREF_MEMORY_LIMIT, 2, 0x1); // 64-bit prefetchable
+    config.initWritable(PREF_MEMORY_BASE, 4, 0xfff0fff0L);
+    config.initWritable(PREF_BASE_UPPER32, 4, 0xffffffffL).initWritable(PREF_LIMIT_UPPER32, 4, 0xffffffffL);
+    config.initWritable(IO_BASE_UPPER16, 4, 0xffffffffL);
+    config.initWritable(INTERRUPT_LINE, 1, 0xff);
+    config.initWritable(BRIDGE_CONTROL, 2, 0x0063 | 0x0004 | 0x0008);
+    Capabilities.addPcie(config, role.portType, maxPayloadSupported, linkGen, linkWidth, role != Role.UPSTREAM_PORT);
+    Capabilities.addPm(config);
+    refresh();
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public boolean isBridge() {
+    return true;
+  }
+
+  void connectSecondary(Secondary s) {
+    this.secondary = s;
+  }
+
+  private Link secondaryLink;
+
+  void connectSecondaryLink(Link link) {
+    this.secondaryLink = link;
+    this.secondary = link::down;
+  }
+
+  /** The link below a root port or downstream port; null for a switch's upstream port. */
+  public Link secondaryLink() {
+    return secondaryLink;
+  }
+
+  void connectPrimary(Primary p) {
+    this.primary = p;
+  }
+
+  public int secondaryBus() {
+    return secBus;
+  }
+
+  public int subordinateBus() {
+    return subBus;
+  }
+
+  public boolean routesBus(int bus) {
+    return bus >= secBus && bus <= subBus && secBus != 0;
+  }
+
+  @Override
+  protected void configWritten(int offset, int size) {
+    refresh();
+  }
+
+  private void refresh() {
+    secBus = config.read8(SECONDARY_BUS);
+    subBus = config.read8(SUBORDINATE_BUS);
+    memBase = (config.read16(MEMORY_BASE) & 0xfff0L) << 16;
+    memLimit = ((config.read16(MEMORY_LIMIT) & 0xfff0L) << 16) | 0xfffff;
+    prefBase = ((config.read16(PREF_MEMORY_BASE) & 0xfff0L) << 16) | ((config.read32(PREF_BASE_UPPER32) & 0xffffffffL) << 32);
+    prefLimit = ((config.read16(PREF_MEMORY_LIMIT) & 0xfff0L) << 16) | 0xfffff
+        | ((config.read32(PREF_LIMIT_UPPER32) & 0xffffffffL) << 32);
+    int cmd = config.read16(COMMAND);
+    memEnabled = (cmd & COMMAND_MEMORY) != 0;
+    masterEnabled = (cmd & COMMAND_MASTER) != 0;
+  }
+
+  @Override
+  public boolean claims(long address) {
+    return memEnabled && ((address >= memBase && address <= memLimit) || (address >= prefBase && address <= prefLimit));
+  }
+
+  /** A TLP arriving on the primary side, travelling down. */
+  public Tlp fromPrimary(Tlp tlp) {
+    TlpType t = tlp.type();
+    if (t.isConfig()) {
+      int bus = tlp.target().bus();
+      if (bus == secBus && secBus != 0) {
+        if (role != Role.UPSTREAM_PORT && tlp.target().device() != 0) {
+          return Tlp.completion(tlp, id(), CplStatus.UR); // a link has only device 0 below it
+        }
+        return secondary.deliver(tlp.withType(t == TlpType.CFGRD1 || t == TlpType.CFGRD0 ? TlpType.CFGRD0 : TlpType.CFGWR0));
+      }
+      if (routesBus(bus)) {
+        return secondary.deliver(tlp);
+      }
+      return Tlp.completion(tlp, id(), CplStatus.UR);
+    }
+    if (t.completion()) {
+      if (routesBus(tlp.requester().bus())) {
+        return secondary.deliver(tlp);
+      }
+      fabric.error("%s: completion for %s dropped: not below this bridge", name, tlp.requester());
+      return null;
+    }
+    if (t.isMemory()) {
+      if (claims(tlp.address())) {
+        return secondary.deliver(tlp);
+      }
+      if (t.nonPosted()) {
+        return Tlp.completion(tlp, id(), CplStatus.UR);
+      }
+      fabric.error("%s: posted write to %#x outside the bridge windows dropped", name, tlp.address());
+      return null;
+    }
+    return null; // downstream messages (e.g. broadcast PME_Turn_Off) end here: nothing below models them
+  }
+
+  /** A TLP arriving from the secondary side, travelling up. {@code childDevice} is its device number below. */
+  public CplStatus fromSecondary(Tlp tlp, int childDevice) {
+    TlpType t = tlp.type();
+    if (t == TlpType.MSG || t == TlpType.MSGD) {
+      int code = tlp.messageCode();
+      if (code >= 0x20 && code <= 0x27) { // INTx virtual wires: swizzle by the child's device number
+        int pin = code & 3;
+        int base = code & ~3;
+        tlp = Tlp.message(tlp.requester(), tlp.messageRouting(), base | ((pin + childDevice) & 3), tlp.messageBytes8to15());
+      }
+      return primary.send(tlp, this);
+    }
+    if (t.isMemory()) {
+      if (!masterEnabled) {
+        fabric.error("%s: Bus Master Enable is clear on this bridge: %s %s at %#x from %s refused (master abort)",
+            name, role.name().toLowerCase().replace('_', ' '), t, tlp.address(), tlp.requester());
+        config.setBits16(SEC_STATUS, STATUS_REC_MASTER_ABORT, true);
+        return CplStatus.UR;
+      }
+      return primary.send(tlp, this);
+    }
+    fabric.error("%s: %s travelling upstream is not modelled; dropped", name, t);
+    return CplStatus.UR;
+  }
+
+  @Override
+  public Tlp handleRequest(Tlp tlp) {
+    return tlp.type().nonPosted() ? Tlp.completion(tlp, id(), CplStatus.UR) : null;
+  }
+}

@@ -1,0 +1,410 @@
+package dev.driverlab.devices.pcie;
+
+import static dev.driverlab.devices.pcie.ConfigSpace.*;
+
+import dev.driverlab.devices.model.BarHandler;
+import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.devices.model.FunctionSpec;
+import dev.driverlab.devices.model.PciDeviceModel;
+import dev.driverlab.devices.pcie.caps.Capabilities;
+import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+
+/**
+ * A Type 0 function driven by a {@link PciDeviceModel}. The core owns BAR decoding (only with Memory
+ * Space Enable set), the MSI-X table and PBA, interrupt delivery and the device's DMA requester:
+ *
+ * <pre>
+ *   MRd/MWr from above ─► BAR hit? ─► MSI-X table/PBA, else the model's BarHandler ─► CplD
+ *   model.dmaRead  ─► MRd (≤ MRRS, no 4 KiB crossing, a tag each) ─► CplDs matched by tag
+ *   model.dmaWrite ─► MWr (≤ MPS, no 4 KiB crossing)
+ *   model.signalMsi ─► MWr of the programmed data to the programmed address (needs Bus Master Enable)
+ *   model.raiseIntx ─► Assert_INTx message (unless INTx Disable, MSI or MSI-X is on)
+ * </pre>
+ */
+public final class Endpoint extends PciFunction {
+  private static final long ALL_ONES = -1L;
+
+  private final PciDeviceModel model;
+  private final FunctionSpec spec;
+  private final BarHandler[] handlers = new BarHandler[6];
+  private final long[] barSize = new long[6];
+  private final long[] barBase = new long[6];
+  private final boolean[] barIo = new boolean[6];
+  private final int msiCap;
+  private final int msixCap;
+  private final int pcieCap;
+  private byte[] msixTable;
+  private long[] msixPba;
+  private int msixBar = -1;
+  private long msixTableOffset, msixPbaOffset;
+  private boolean intxLevel;
+  private boolean intxSent;
+  private boolean memEnabled;
+  // DMA read tracking: one slot per tag.
+  private final ReadSlot[] slots = new ReadSlot[256];
+  private int nextTag;
+
+  private static final class ReadSlot {
+    byte[] dst;
+    int off;
+    int len;
+    int received;
+    CplStatus status;
+    boolean poisoned;
+  }
+
+  public Endpoint(Fabric fabric, int device, int function, PciDeviceModel model) {
+    super(fabric, device, function);
+    this.model = model;
+    this.spec = new FunctionSpec();
+    model.declareInto(spec);
+    spec.buildInto(config);
+    for (FunctionSpec.Bar b : spec.bars()) {
+      handlers[b.index()] = b.handler();
+      barSize[b.index()] = b.size();
+      barIo[b.index()] = b.kind() == FunctionSpec.BarKind.IO;
+    }
+    msiCap = config.findCapability(Capabilities.ID_MSI);
+    msixCap = config.findCapability(Capabilities.ID_MSIX);
+    pcieCap = config.findCapability(Capabilities.ID_EXP);
+    if (msixCap != 0) {
+      int n = (config.read16(msixCap + Capabilities.MSIX_FLAGS) & Capabilities.MSIX_FLAGS_QSIZE) + 1;
+      int table = config.read32(msixCap + Capabilities.MSIX_TABLE);
+      int pba = config.read32(msixCap + Capabilities.MSIX_PBA);
+      msixBar = table & 7;
+      msixTableOffset = table & ~7L & 0xffffffffL;
+      msixPbaOffset = pba & ~7L & 0xffffffffL;
+      msixTable = new byte[16 * n];
+      for (int i = 0; i < n; i++) {
+        msixTable[16 * i + 12] = 1; // vectors start masked
+      }
+      msixPba = new long[(n + 63) / 64];
+    }
+    model.bind(this);
+    model.resetModel();
+  }
+
+  public PciDeviceModel model() {
+    return model;
+  }
+
+  /** Size of BAR {@code i} as declared, 0 if absent. */
+  public long barSize(int i) {
+    return barSize[i];
+  }
+
+  @Override
+  protected void configWritten(int offset, int size) {
+    memEnabled = memorySpaceEnabled();
+    for (int i = 0; i < 6; i++) {
+      if (barSize[i] == 0) {
+        continue;
+      }
+      int off = BAR0 + 4 * i;
+      int lo = config.read32(off);
+      long base = barIo[i] ? lo & ~3L & 0xffffffffL : lo & ~0xfL & 0xffffffffL;
+      if ((lo & 0x7) == 0x4) {
+        base |= (config.read32(off + 4) & 0xffffffffL) << 32;
+      }
+      barBase[i] = base;
+    }
+    updateIntxWire();
+  }
+
+  /** The BAR index whose enabled memory range holds {@code address}, or -1. */
+  private int barFor(long address) {
+    if (!memEnabled) {
+      return -1;
+    }
+    for (int i = 0; i < 6; i++) {
+      long size = barSize[i];
+      if (size != 0 && !barIo[i] && barBase[i] != 0 && address >= barBase[i] && address - barBase[i] < size) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public boolean claims(long address) {
+    return barFor(address) >= 0;
+  }
+
+  @Override
+  public Tlp handleRequest(Tlp tlp) {
+    TlpType t = tlp.type();
+    if (!t.isMemory()) {
+      return t.nonPosted() ? Tlp.completion(tlp, id(), CplStatus.UR) : null;
+    }
+    long addr = tlp.requestFirstByteAddress();
+    int bar = barFor(addr);
+    if (bar < 0) {
+      return t.nonPosted() ? Tlp.completion(tlp, id(), CplStatus.UR) : null;
+    }
+    long offset = addr - barBase[bar];
+    int len = tlp.requestByteLength();
+    if (t == TlpType.MWR) {
+      if ((len == 1 || len == 2 || len == 4 || len == 8) && (offset & (len - 1)) == 0) {
+        barWrite(bar, offset, tlp.payloadLe((int) (addr & 3), len), len);
+      } else {
+        writeBar(bar, offset, tlp.payload(), (int) (addr & 3), len);
+      }
+      return null;
+    }
+    if ((len == 1 || len == 2 || len == 4 || len == 8) && (offset & (len - 1)) == 0) {
+      return Tlp.readCompletion(tlp, id(), barRead(bar, offset, len));
+    }
+    byte[] data = new byte[tlp.lengthDw() * 4];
+    readBar(bar, offset, data, (int) (addr & 3), len);
+    return Tlp.completionWithData(tlp, id(), len, (int) (addr & 0x7f), data, (int) (addr & 3), len);
+  }
+
+  private void writeBar(int bar, long offset, byte[] p, int at, int len) {
+    if ((offset & 3) == 0 && (len & 3) == 0) {
+      for (int i = 0; i < len; i += 4) {
+        long v = (p[at + i] & 0xffL) | (p[at + i + 1] & 0xffL) << 8 | (p[at + i + 2] & 0xffL) << 16
+            | (p[at + i + 3] & 0xffL) << 24;
+        barWrite(bar, offset + i, v, 4);
+      }
+      return;
+    }
+    for (int i = 0; i < len; i++) {
+      barWrite(bar, offset + i, p[at + i] & 0xffL, 1);
+    }
+  }
+
+  private void readBar(int bar, long offset, byte[] d, int at, int len) {
+    if ((offset & 3) == 0 && (len & 3) == 0) {
+      for (int i = 0; i < len; i += 4) {
+        long v = barRead(bar, offset + i, 4);
+        for (int j = 0; j < 4; j++) {
+          d[at + i + j] = (byte) (v >>> (8 * j));
+        }
+      }
+      return;
+    }
+    for (int i = 0; i < len; i++) {
+      d[at + i] = (byte) barRead(bar, offset + i, 1);
+    }
+  }
+
+  private long barRead(int bar, long offset, int size) {
+    if (bar == msixBar) {
+      if (offset >= msixTableOffset && offset < msixTableOffset + msixTable.length) {
+        int o = (int) (offset - msixTableOffset);
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+          v = (v << 8) | (msixTable[o + i] & 0xffL);
+        }
+        return v;
+      }
+      if (offset >= msixPbaOffset && offset < msixPbaOffset + 8L * msixPba.length) {
+        int o = (int) (offset - msixPbaOffset);
+        return (msixPba[o / 8] >>> (8 * (o % 8))) & (size == 8 ? -1L : (1L << (8 * size)) - 1);
+      }
+    }
+    BarHandler h = handlers[bar];
+    return h == null ? ALL_ONES : h.read(offset, size);
+  }
+
+  private void barWrite(int bar, long offset, long value, int size) {
+    if (bar == msixBar) {
+      if (offset >= msixTableOffset && offset < msixTableOffset + msixTable.length) {
+        int o = (int) (offset - msixTableOffset);
+        for (int i = 0; i < size; i++) {
+          msixTable[o + i] = (byte) (value >>> (8 * i));
+        }
+        int vec = o / 16;
+        if (!msixMasked(vec) && (msixPba[vec / 64] & (1L << (vec % 64))) != 0) {
+          msixPba[vec / 64] &= ~(1L << (vec % 64));
+          signalMsi(vec);
+        }
+        return;
+      }
+      if (offset >= msixPbaOffset && offset < msixPbaOffset + 8L * msixPba.length) {
+        return; // PBA is read-only
+      }
+    }
+    BarHandler h = handlers[bar];
+    if (h != null) {
+      h.write(offset, value, size);
+    }
+  }
+
+  // ---- interrupts -------------------------------------------------------------------------------
+
+  public boolean msiEnabled() {
+    return msiCap != 0 && (config.read16(msiCap + Capabilities.MSI_FLAGS) & Capabilities.MSI_FLAGS_ENABLE) != 0;
+  }
+
+  public boolean msixEnabled() {
+    return msixCap != 0 && (config.read16(msixCap + Capabilities.MSIX_FLAGS) & Capabilities.MSIX_FLAGS_ENABLE) != 0;
+  }
+
+  private boolean msixMasked(int vec) {
+    return (msixTable[16 * vec + 12] & 1) != 0
+        || (config.read16(msixCap + Capabilities.MSIX_FLAGS) & Capabilities.MSIX_FLAGS_MASKALL) != 0;
+  }
+
+  /** The model's interrupt line level; the core turns it into Assert/Deassert messages. */
+  public void setIntx(boolean level) {
+    intxLevel = level;
+    config.setBits16(STATUS, STATUS_INTERRUPT, level);
+    updateIntxWire();
+  }
+
+  private void updateIntxWire() {
+    int pin = config.read8(INTERRUPT_PIN);
+    if (pin == 0) {
+      return;
+    }
+    boolean disabled = (config.read16(COMMAND) & COMMAND_INTX_DISABLE) != 0 || msiEnabled() || msixEnabled();
+    boolean want = intxLevel && !disabled;
+    if (want != intxSent) {
+      intxSent = want;
+      int code = (want ? 0x20 : 0x24) | (pin - 1);
+      sendUpstream(Tlp.message(id(), 4, code, 0L));
+    }
+  }
+
+  /** Sends MSI or MSI-X message {@code vector}; false if neither is enabled or it could not be sent. */
+  public boolean signalMsi(int vector) {
+    long address;
+    int data;
+    if (msixEnabled()) {
+      int n = msixTable.length / 16;
+      if (vector < 0 || vector >= n) {
+        fabric.error("%s: MSI-X vector %d out of range (%d vectors)", id(), vector, n);
+        return false;
+      }
+      if (msixMasked(vector)) {
+        msixPba[vector / 64] |= 1L << (vector % 64);
+        return false;
+      }
+      int o = 16 * vector;
+      address = le32(msixTable, o) | (le32(msixTable, o + 4) << 32);
+      data = (int) le32(msixTable, o + 8);
+    } else if (msiEnabled()) {
+      int flags = config.read16(msiCap + Capabilities.MSI_FLAGS);
+      address = config.read32(msiCap + Capabilities.MSI_ADDRESS_LO) & 0xffffffffL;
+      if ((flags & Capabilities.MSI_FLAGS_64BIT) != 0) {
+        address |= (config.read32(msiCap + Capabilities.MSI_ADDRESS_HI) & 0xffffffffL) << 32;
+      }
+      int nvec = 1 << ((flags & Capabilities.MSI_FLAGS_QSIZE) >>> 4);
+      data = config.read16(msiCap + Capabilities.msiDataOffset(flags));
+      data = (data & ~(nvec - 1)) | (vector & (nvec - 1));
+      if ((flags & Capabilities.MSI_FLAGS_MASKBIT) != 0) {
+        int maskOff = msiCap + Capabilities.msiDataOffset(flags) + 4;
+        if ((config.read32(maskOff) & (1 << vector)) != 0) {
+          config.init(maskOff + 4, 4, config.read32(maskOff + 4) | (1 << vector));
+          return false;
+        }
+      }
+    } else {
+      return false;
+    }
+    if (!busMasterEnabled()) {
+      fabric.error("%s: MSI not sent: Bus Master Enable is clear (MSI is a memory write)", id());
+      return false;
+    }
+    byte[] d = {(byte) data, (byte) (data >>> 8), (byte) (data >>> 16), (byte) (data >>> 24)};
+    return sendUpstream(Tlp.memWrite(id(), address, d, 0, 4)) == CplStatus.SC;
+  }
+
+  private static long le32(byte[] b, int o) {
+    return (b[o] & 0xffL) | (b[o + 1] & 0xffL) << 8 | (b[o + 2] & 0xffL) << 16 | (b[o + 3] & 0xffL) << 24;
+  }
+
+  // ---- DMA --------------------------------------------------------------------------------------
+
+  /** Max Payload Size in bytes as programmed in Device Control (128 if no PCIe capability). */
+  public int maxPayloadBytes() {
+    return pcieCap == 0 ? 128 : 128 << ((config.read16(pcieCap + Capabilities.EXP_DEVCTL) >>> 5) & 7);
+  }
+
+  /** Max Read Request Size in bytes as programmed in Device Control (512 if no PCIe capability). */
+  public int maxReadRequestBytes() {
+    return pcieCap == 0 ? 512 : 128 << ((config.read16(pcieCap + Capabilities.EXP_DEVCTL) >>> 12) & 7);
+  }
+
+  public DmaResult dmaRead(long address, byte[] dst, int off, int len) {
+    if (!busMasterEnabled()) {
+      fabric.error("%s: DMA read of %d bytes at %#x not issued: Bus Master Enable is clear", id(), len, address);
+      return DmaResult.BUS_MASTER_DISABLED;
+    }
+    int mrrs = maxReadRequestBytes();
+    DmaResult result = DmaResult.OK;
+    while (len > 0) {
+      int n = (int) Math.min(len, Math.min(mrrs, 4096 - (address & 4095)));
+      int tag = nextTag;
+      nextTag = (nextTag + 1) & 0xff;
+      ReadSlot s = new ReadSlot();
+      s.dst = dst;
+      s.off = off;
+      s.len = n;
+      slots[tag] = s;
+      CplStatus sent = sendUpstream(Tlp.memRead(id(), tag, address, n));
+      slots[tag] = null;
+      if (s.status == null) {
+        s.status = sent;
+      }
+      if (s.poisoned) {
+        return DmaResult.POISONED;
+      }
+      if (s.status != CplStatus.SC) {
+        return s.status == CplStatus.CA ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
+      }
+      if (s.received < n) {
+        fabric.error("%s: completion timeout: tag %d got %d of %d bytes", id(), tag, s.received, n);
+        return DmaResult.COMPLETION_TIMEOUT;
+      }
+      address += n;
+      off += n;
+      len -= n;
+    }
+    return result;
+  }
+
+  @Override
+  public void completionArrived(Tlp cpl) {
+    ReadSlot s = slots[cpl.tag() & 0xff];
+    if (s == null) {
+      fabric.error("%s: unexpected completion with tag %d (no request outstanding)", id(), cpl.tag());
+      return;
+    }
+    if (cpl.status() != CplStatus.SC) {
+      s.status = cpl.status();
+      return;
+    }
+    if (cpl.ep()) {
+      s.poisoned = true;
+    }
+    s.status = CplStatus.SC;
+    int take = Math.min(cpl.payloadLength() - (cpl.lowerAddress() & 3), s.len - s.received);
+    take = Math.min(take, cpl.byteCount());
+    cpl.copyPayload(cpl.lowerAddress() & 3, s.dst, s.off + s.received, take);
+    s.received += take;
+  }
+
+  public DmaResult dmaWrite(long address, byte[] src, int off, int len) {
+    if (!busMasterEnabled()) {
+      fabric.error("%s: DMA write of %d bytes at %#x not issued: Bus Master Enable is clear", id(), len, address);
+      return DmaResult.BUS_MASTER_DISABLED;
+    }
+    int mps = maxPayloadBytes();
+    DmaResult result = DmaResult.OK;
+    while (len > 0) {
+      int n = (int) Math.min(len, Math.min(mps, 4096 - (address & 4095)));
+      CplStatus st = sendUpstream(Tlp.memWrite(id(), address, src, off, n));
+      if (st != CplStatus.SC && result == DmaResult.OK) {
+        result = st == CplStatus.CA ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
+      }
+      address += n;
+      off += n;
+      len -= n;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.driverlab.devices.pcie;
+
+import dev.driverlab.devices.pcie.tlp.LinkDirection;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpObserver;
+import dev.driverlab.devices.time.VirtualClock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * What every part of one machine's PCIe fabric shares: the machine's clock, the TLP observers watching
+ * the links, and the sink for hardware error reports (master aborts, IOMMU faults, guest errors of
+ * device models). One per {@code Machine}; nothing here is static.
+ */
+public final class Fabric {
+  private final VirtualClock clock;
+  private final List<TlpObserver> observers = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> errorSinks = new CopyOnWriteArrayList<>();
+  private volatile boolean observed;
+
+  public Fabric(VirtualClock clock) {
+    this.clock = clock;
+  }
+
+  public VirtualClock clock() {
+    return clock;
+  }
+
+  /** Watches every TLP on every link of this machine. Returns a handle that stops watching. */
+  public AutoCloseable addObserver(TlpObserver o) {
+    observers.add(o);
+    observed = true;
+    return () -> {
+      observers.remove(o);
+      observed = !observers.isEmpty();
+    };
+  }
+
+  /** Receives one line per hardware-level error (the kernel prints them to dmesg). */
+  public void addErrorSink(Consumer<String> sink) {
+    errorSinks.add(sink);
+  }
+
+  void trace(LinkDirection dir, String link, Tlp tlp) {
+    if (observed) {
+      long now = clock.nowNs();
+      for (TlpObserver o : observers) {
+        o.onTlp(now, dir, link, tlp);
+      }
+    }
+  }
+
+  /** Reports a hardware error: a refused request, a fault, a device model's complaint. */
+  public void error(String fmt, Object... args) {
+    String msg = args.length == 0 ? fmt : String.format(fmt, args);
+    for (Consumer<String> s : errorSinks) {
+      s.accept(msg);
+    }
+  }
+}

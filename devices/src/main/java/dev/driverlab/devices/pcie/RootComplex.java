@@ -1,0 +1,322 @@
+package dev.driverlab.devices.pcie;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.driverlab.devices.mem.AddressMap;
+import dev.driverlab.devices.mem.MemoryRegion;
+import dev.driverlab.devices.mem.SparseRam;
+import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.LinkTiming;
+import dev.driverlab.devices.pcie.tlp.PcieId;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The Root Complex: where CPU physical accesses become TLPs and where devices' TLPs reach RAM and the
+ * interrupt controller.
+ *
+ * <pre>
+ *  CPU load/store ──► ECAM window ──► bus 0: host bridge / root ports; bus n: CfgRd1/CfgWr1 to the port
+ *                 └─► MMIO window ──► MRd/MWr (requester 00:00.0) to the root port whose window claims it
+ *                                     no claim / UR completion ─► reads return all ones
+ *  root port ───────► MWr in 0xFEEx_xxxx ──► MSI to the interrupt controller
+ *                 ├─► Assert/Deassert_INTx ──► IO-APIC line (Firmware._PRT wiring), wire-OR of sources
+ *                 └─► MRd/MWr ──► IOMMU (if on) ──► RAM only ──► CplD split at MPS / RCB back down
+ *                                 anything else: Unsupported Request, logged, RAM untouched
+ * </pre>
+ */
+public final class RootComplex {
+  /** Read Completion Boundary of the Root Complex, bytes (PCIe Base Spec §2.3.1.1). */
+  public static final int RCB = 64;
+  public static final int ROOT_PORT_VENDOR = 0x1b36, ROOT_PORT_DEVICE = 0x000c;
+
+  private final Fabric fabric;
+  private final AddressMap addressMap;
+  private final Iommu iommu;
+  private final HostBridge hostBridge;
+  private final List<Bridge> rootPorts = new ArrayList<>();
+  private final List<Link> links = new ArrayList<>();
+  private final PciFunction[] bus0 = new PciFunction[32];
+  private final List<Set<Integer>> intxSources = new ArrayList<>();
+  private InterruptSink interrupts;
+  private int cpuTag;
+
+  public RootComplex(Fabric fabric, AddressMap addressMap, Iommu iommu) {
+    this.fabric = fabric;
+    this.addressMap = addressMap;
+    this.iommu = iommu;
+    this.hostBridge = new HostBridge(fabric);
+    bus0[0] = hostBridge;
+    for (int i = 0; i < Firmware.PCI_GSI_COUNT; i++) {
+      intxSources.add(new HashSet<>());
+    }
+  }
+
+  public Fabric fabric() {
+    return fabric;
+  }
+
+  public Iommu iommu() {
+    return iommu;
+  }
+
+  public void setInterruptSink(InterruptSink sink) {
+    this.interrupts = sink;
+  }
+
+  public List<Bridge> rootPorts() {
+    return List.copyOf(rootPorts);
+  }
+
+  public List<Link> links() {
+    return List.copyOf(links);
+  }
+
+  /** Functions on bus 0 in device order (host bridge, root ports). */
+  public List<PciFunction> bus0Functions() {
+    List<PciFunction> out = new ArrayList<>();
+    for (PciFunction f : bus0) {
+      if (f != null) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  /** Adds a root port at device {@code device} of bus 0 with {@code partner} in its slot. */
+  public Link addRootPort(int device, LinkPartner partner, int gen, int width) {
+    checkArgument(device > 0 && device < 32 && bus0[device] == null, "bus 0 device %s is taken or invalid", device);
+    Bridge port = new Bridge(fabric, String.format("root port 00:%02x.0", device), Bridge.Role.ROOT_PORT,
+        ROOT_PORT_VENDOR, ROOT_PORT_DEVICE, device, 0, 2, gen, width);
+    Link link = new Link(fabric, String.format("00:%02x.0", device), new LinkTiming(gen, width), port, partner);
+    port.connectSecondaryLink(link);
+    port.connectPrimary(this::fromRootPort);
+    partner.attach(link);
+    bus0[device] = port;
+    rootPorts.add(port);
+    links.add(link);
+    return link;
+  }
+
+  // ---- CPU side ---------------------------------------------------------------------------------
+
+  /** The ECAM window as a CPU memory region (bus &lt;&lt; 20 | devfn &lt;&lt; 12 | register; §D.10). */
+  public MemoryRegion ecam() {
+    return new MemoryRegion() {
+      @Override
+      public String name() {
+        return "PCI ECAM";
+      }
+
+      @Override
+      public long read(long offset, int size) {
+        long v = configRead((int) (offset >>> 20) & 0xff, (int) (offset >>> 12) & 0xff, (int) (offset & 0xfff), size);
+        return v & allOnes(size);
+      }
+
+      @Override
+      public void write(long offset, long value, int size) {
+        configWrite((int) (offset >>> 20) & 0xff, (int) (offset >>> 12) & 0xff, (int) (offset & 0xfff), size,
+            (int) value);
+      }
+    };
+  }
+
+  /** The PCI MMIO window(s) as a CPU memory region: every access becomes a TLP. */
+  public MemoryRegion mmio(String name, long base) {
+    return new MemoryRegion() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public long read(long offset, int size) {
+        return mmioRead(base + offset, size);
+      }
+
+      @Override
+      public void write(long offset, long value, int size) {
+        mmioWrite(base + offset, value, size);
+      }
+    };
+  }
+
+  private int nextTag() {
+    int t = cpuTag;
+    cpuTag = (cpuTag + 1) & 0xff;
+    return t;
+  }
+
+  private Bridge portClaiming(long address) {
+    for (int i = 0, n = rootPorts.size(); i < n; i++) {
+      Bridge p = rootPorts.get(i);
+      if (p.claims(address)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** A CPU load from PCI MMIO: an MRd; UR or silence returns all ones. */
+  public long mmioRead(long address, int size) {
+    Bridge port = portClaiming(address);
+    if (port == null) {
+      return allOnes(size);
+    }
+    Tlp rd = Tlp.memRead(hostBridge.id(), nextTag(), address, size);
+    Tlp cpl = port.fromPrimary(rd);
+    if (cpl == null || cpl.status() != CplStatus.SC || cpl.payloadLength() == 0) {
+      return allOnes(size);
+    }
+    return cpl.payloadLe((int) (address & 3), size);
+  }
+
+  /** A CPU store to PCI MMIO: a posted MWr; if nothing claims it, it is dropped. */
+  public void mmioWrite(long address, long value, int size) {
+    Bridge port = portClaiming(address);
+    if (port == null) {
+      return;
+    }
+    port.fromPrimary(Tlp.memWriteLe(hostBridge.id(), address, value, size));
+  }
+
+  private static long allOnes(int size) {
+    return size == 8 ? -1L : (1L << (8 * size)) - 1;
+  }
+
+  /** A config read through ECAM; absent functions read as all ones. */
+  public int configRead(int bus, int devfn, int reg, int size) {
+    Tlp cpl = config(bus, devfn, reg, size, false, 0);
+    if (cpl == null || cpl.status() != CplStatus.SC) {
+      return (int) allOnes(size);
+    }
+    return (int) cpl.payloadLe(reg & 3, size);
+  }
+
+  public void configWrite(int bus, int devfn, int reg, int size, int value) {
+    config(bus, devfn, reg, size, true, value);
+  }
+
+  private Tlp config(int bus, int devfn, int reg, int size, boolean write, int value) {
+    if (size != 1 && size != 2 && size != 4 || (reg & (size - 1)) != 0) {
+      fabric.error("ECAM: misaligned %d-byte config access at %02x:%02x.%x reg %#x ignored", size, bus, devfn >> 3,
+          devfn & 7, reg);
+      return null;
+    }
+    PcieId target = new PcieId(bus, devfn >> 3, devfn & 7);
+    int be = ((1 << size) - 1) << (reg & 3);
+    int shifted = value << (8 * (reg & 3));
+    if (bus == 0) {
+      PciFunction f = bus0[devfn >> 3];
+      if (f == null || (devfn & 7) != 0) {
+        return null;
+      }
+      Tlp req = write ? Tlp.cfgWrite(false, hostBridge.id(), nextTag(), target, reg & ~3, be, shifted)
+          : Tlp.cfgRead(false, hostBridge.id(), nextTag(), target, reg & ~3, be);
+      return f.handleConfig(req);
+    }
+    for (Bridge p : rootPorts) {
+      if (p.routesBus(bus)) {
+        Tlp req = write ? Tlp.cfgWrite(true, hostBridge.id(), nextTag(), target, reg & ~3, be, shifted)
+            : Tlp.cfgRead(true, hostBridge.id(), nextTag(), target, reg & ~3, be);
+        return p.fromPrimary(req);
+      }
+    }
+    return null;
+  }
+
+  // ---- device side ------------------------------------------------------------------------------
+
+  private CplStatus fromRootPort(Tlp tlp, Bridge port) {
+    TlpType t = tlp.type();
+    if (t == TlpType.MSG || t == TlpType.MSGD) {
+      int code = tlp.messageCode();
+      if (code >= 0x20 && code <= 0x27) {
+        intx(port, code & 3, code < 0x24, tlp.requester());
+        return CplStatus.SC;
+      }
+      return CplStatus.SC; // other messages (PME, errors) are accepted and ignored
+    }
+    if (t == TlpType.MWR && tlp.address() >= Firmware.MSI_BASE && tlp.address() < Firmware.MSI_BASE + Firmware.MSI_SIZE) {
+      int data = (int) tlp.payloadLe(0, 4);
+      if (interrupts != null) {
+        interrupts.msi(tlp.requester(), tlp.address(), data);
+      }
+      return CplStatus.SC;
+    }
+    if (t == TlpType.MRD || t == TlpType.MWR) {
+      return memoryRequest(tlp, port);
+    }
+    fabric.error("RC: %s from %s not supported", t, tlp.requester());
+    return CplStatus.UR;
+  }
+
+  private void intx(Bridge port, int pin, boolean assert_, PcieId source) {
+    int gsi = Firmware.intxGsi(port.deviceNumber(), pin);
+    Set<Integer> set = intxSources.get(gsi - Firmware.FIRST_PCI_GSI);
+    boolean before = !set.isEmpty();
+    int key = source.requesterId() << 2 | pin;
+    if (assert_) {
+      set.add(key);
+    } else {
+      set.remove(key);
+    }
+    boolean after = !set.isEmpty();
+    if (before != after && interrupts != null) {
+      interrupts.intxLevel(gsi, after);
+    }
+  }
+
+  private CplStatus memoryRequest(Tlp tlp, Bridge port) {
+    boolean write = tlp.type() == TlpType.MWR;
+    long address = tlp.requestFirstByteAddress();
+    int len = tlp.requestByteLength();
+    String dir = write ? "DMA Write" : "DMA Read";
+    Iommu.Translation tr = iommu.translate(tlp.requester(), address, len, write);
+    if (!tr.ok()) {
+      fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)", dir,
+          tlp.requester(), address, tr.fault());
+      return refuse(tlp, port);
+    }
+    long pa = tr.physical();
+    AddressMap.Hit hit = addressMap.decode(pa);
+    if (hit == null || !(hit.region() instanceof SparseRam ram) || hit.offset() + len > ram.size()) {
+      fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)", dir,
+          tlp.requester(), pa, len);
+      return refuse(tlp, port);
+    }
+    if (write) {
+      byte[] data = new byte[len];
+      tlp.copyPayload((int) (address & 3), data, 0, len);
+      ram.write(hit.offset(), data, 0, len);
+      return CplStatus.SC;
+    }
+    // Completions: at most MPS each; after the first, aligned to the RCB (PCIe Base Spec §2.3.1.1).
+    int mps = 128 << ((port.config().read16(port.config().findCapability(0x10) + 8) >>> 5) & 7);
+    byte[] buf = new byte[Math.min(len, mps) + 3];
+    long a = address;
+    int remaining = len;
+    while (remaining > 0) {
+      int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
+      int lead = (int) (a & 3);
+      ram.read(hit.offset() + (a - address), buf, lead, n);
+      Tlp cpl = Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), buf, lead, n);
+      port.fromPrimary(cpl);
+      a += n;
+      remaining -= n;
+    }
+    return CplStatus.SC;
+  }
+
+  private CplStatus refuse(Tlp tlp, Bridge port) {
+    if (tlp.type().nonPosted()) {
+      port.fromPrimary(Tlp.completion(tlp, hostBridge.id(), CplStatus.UR));
+    }
+    return CplStatus.UR;
+  }
+}
