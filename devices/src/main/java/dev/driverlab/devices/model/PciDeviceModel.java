@@ -91,6 +91,11 @@ public abstract class PciDeviceModel {
     return function().dmaWrite(busAddress, src, off, len);
   }
 
+  /** Simulated time the link needs to carry {@code bytes} of DMA payload (schedule completion after it). */
+  protected final long transferTimeNs(long bytes) {
+    return function().transferTimeNs(bytes);
+  }
+
   /** Logs what QEMU calls a guest error: the driver used the device wrongly. Never throws. */
   protected final void guestError(String fmt, Object... args) {
     function().fabric().error("%s %s: %s", function().id(), getClass().getSimpleName(), String.format(fmt, args));

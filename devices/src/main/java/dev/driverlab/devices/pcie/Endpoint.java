@@ -86,6 +86,29 @@ public final class Endpoint extends PciFunction {
     model.resetModel();
   }
 
+  private Link link;
+
+  void attachLink(Link link) {
+    this.link = link;
+  }
+
+  /** The link this function's card sits on (null until plugged). */
+  public Link link() {
+    return link;
+  }
+
+  /**
+   * Simulated time for moving {@code bytes} of payload over this function's link at the programmed
+   * Max Payload Size: what a model waits before it reports a transfer done.
+   */
+  public long transferTimeNs(long bytes) {
+    if (link == null || bytes <= 0) {
+      return 0;
+    }
+    double bps = link.timing().effectiveBandwidthBytesPerSec(maxPayloadBytes());
+    return (long) Math.ceil(bytes * 1e9 / bps);
+  }
+
   public PciDeviceModel model() {
     return model;
   }

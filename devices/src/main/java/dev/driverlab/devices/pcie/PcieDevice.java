@@ -40,6 +40,9 @@ public final class PcieDevice implements LinkPartner {
 
   private void wire(PciFunction f) {
     f.setUpstream(link::up);
+    if (f instanceof Endpoint e) {
+      e.attachLink(link);
+    }
   }
 
   public Link link() {
