@@ -22,30 +22,30 @@ package dev.driverlab.devices.pcie.tlp;
  * <h2>Constants and why</h2>
  * <ul>
  *   <li><b>8 bytes of per-TLP overhead in every generation.</b> Gen1/2 (8b/10b): STP symbol 1 +
- *       sequence number 2 + LCRC 4 + END symbol 1 (Base Spec §3.6.2, §4.2.1; Intel AN 456 "Protocol
- *       Overhead": five DW of overhead with a 3 DW header and no ECRC, i.e. 12 + 8 bytes). Gen3+
- *       (128b/130b): a 4-byte STP token, which carries the TLP length, its check bits and the
- *       12-bit sequence number, + LCRC 4; there is no END token (Base Spec 3.0 §4.2.2.3.1 "Framing
- *       Tokens"). Counting a separate 2-byte sequence number on top of the Gen3 STP token would count
- *       it twice, so Gen3+ is 8 bytes as well, not 10.
- *   <li><b>A DLLP is 8 bytes on the wire</b>: 6 bytes (type, 3 bytes of content, 16-bit CRC, §3.5)
- *       plus SDP and END symbols (Gen1/2) or a 2-byte SDP token (Gen3+). Intel AN 456/AN 829: "DLLPs
+ *       sequence number 2 + LCRC 4 + END symbol 1 (Base Spec, Data Link Layer TLP format and 8b/10b
+ *       framing; Intel AN 456 "Protocol Overhead": five DW of overhead with a 3 DW header and no
+ *       ECRC, i.e. 12 + 8 bytes). Gen3+ (128b/130b): a 4-byte STP token, which carries the TLP
+ *       length, its check bits and the 12-bit sequence number, + LCRC 4; there is no END token (Base
+ *       Spec 3.0 §4.2.2.3, "Framing Tokens"). Counting a separate 2-byte sequence number on top of the
+ *       Gen3 STP token would count it twice, so Gen3+ is 8 bytes too, not 10.
+ *   <li><b>A DLLP is 8 bytes on the wire</b>: 6 bytes (type, 3 bytes of content, 16-bit CRC) plus SDP
+ *       and END symbols (Gen1/2) or a 2-byte SDP token (Gen3+). Intel AN 456 and AN 829: "The DLLPs
  *       are two dwords".
- *   <li><b>{@value #ACK_EVERY} TLPs per Ack DLLP.</b> Receivers may hold back Acks until the
- *       AckNak_LATENCY_TIMER expires and then acknowledge every TLP received so far with one Ack
- *       (§3.6.3.1), and controllers coalesce pending Acks while the transmitter is busy (e.g. Efinix
- *       PCIe controller guide, "Aggregating ACK DLLPs"). One per TLP is the worst case the PLX PEX 8532
- *       data book's "100% DLLP" column assumes; one per four TLPs is our (inferred) middle for a busy
- *       link.
- *   <li><b>{@value #UPDATE_FC_EVERY} TLPs per UpdateFC DLLP</b>, likewise (inferred): credits are
- *       returned in batches as the receiver drains its buffers (§2.6.1.2).
- *   <li>The Acks and UpdateFCs for a TLP actually travel the other way; charging them to the TLP's own
- *       direction is the symmetric-traffic convention the PLX data book uses (§8.4.1.4 there).
- *   <li>Not modelled (each well under 1%): SKP ordered sets (Gen1/2: 4 symbols every 1180..1538
- *       symbol times; Gen3+: a 16-byte SKP block every 370..375 blocks, §4.2.7), the Gen3 sync
- *       header beyond the 128b/130b ratio, flow-control stalls and replay. Bytes are spread evenly
- *       over the lanes: framed TLPs and DLLPs are whole DWs and may start on any 4-lane boundary
- *       (§4.2.4.x lane placement rules, inferred), so a busy link leaves no lanes idle.
+ *   <li><b>{@value #ACK_EVERY} TLPs per Ack DLLP.</b> A receiver may hold its Ack until its
+ *       AckNak_LATENCY_TIMER expires and then acknowledge every TLP received so far with one Ack (Base
+ *       Spec ch. 3, "Data Integrity"), and controllers merge pending Acks while the transmitter is
+ *       busy (e.g. the Efinix PCIe controller guide, "Aggregating ACK DLLPs"). One Ack per TLP is the
+ *       worst case the PLX PEX 8532 data book's "100% DLLP" column assumes; one per four TLPs is our
+ *       (inferred) middle for a busy link.
+ *   <li><b>{@value #UPDATE_FC_EVERY} TLPs per UpdateFC DLLP</b>, likewise (inferred): a receiver
+ *       returns credits in batches as it drains its buffers (Base Spec §2.6, Flow Control).
+ *   <li>The Acks and UpdateFCs for a TLP really travel the other way; charging them to the TLP's own
+ *       direction is the symmetric-traffic convention of the PLX data book (§8.4.1.4 there).
+ *   <li>Not modelled (each well under 1%): SKP ordered sets (Gen1/2: one of 4 symbols every 1180..1538
+ *       symbol times; Gen3+: one SKP block every 370..375 blocks), the Gen3 sync header beyond the
+ *       128b/130b ratio, flow-control stalls and replays. Bytes are spread evenly over the lanes:
+ *       framed TLPs and DLLPs are whole DWs and on wide links start on 4-lane boundaries, so a busy
+ *       link leaves no lane idle (inferred from the Physical Layer framing rules, Base Spec §4.2).
  * </ul>
  * The lead's README carries this summary; change both together.
  *

@@ -659,8 +659,8 @@ public final class Tlp {
 
   /**
    * This TLP as another type of the same header layout and data-ness: CfgRd1 to CfgRd0 (the Type 1 to
-   * Type 0 conversion a bridge does for its secondary bus, PCI-PCI Bridge spec §3.2.2.3.3 / Base Spec
-   * §7.3.3), MRd to MRdLk, Cpl to CplLk, and back.
+   * Type 0 conversion a bridge does when the target bus is its secondary bus, Base Spec §7.3.3
+   * "Configuration Request Routing Rules"), MRd to MRdLk, Cpl to CplLk, and back.
    *
    * @throws IllegalArgumentException for a type with another layout or data-ness (MWr to MRd)
    */

@@ -1,0 +1,71 @@
+package dev.driverlab.devices.riffa;
+
+/**
+ * The RIFFA side of one channel as its {@link ChannelCore} sees it: the inputs and outputs of the
+ * {@code CHNL_RX*} / {@code CHNL_TX*} bundle. Calls only change the channel's state and wake its
+ * engines through the virtual clock; nothing here runs the engines re-entrantly.
+ */
+public interface ChannelPort {
+  /** This channel's number, 0..11. */
+  int channel();
+
+  /** 32-bit words per data beat: {@code C_PCI_DATA_WIDTH / 32} (2 or 4). */
+  int wordsPerBeat();
+
+  /** The machine's virtual time in nanoseconds. */
+  long nowNs();
+
+  // ---- RX: host send -> FPGA ----------------------------------------------------------------------
+
+  /** {@code CHNL_RX_ACK}: the core has seen {@code CHNL_RX}. Ignored when no host send is in progress. */
+  void rxAck();
+
+  /** {@code CHNL_RX_DATA_VALID}: at least one beat waits in the RX FIFO. */
+  boolean rxValid();
+
+  /**
+   * {@code CHNL_RX_DATA_REN} for one beat: pops and returns it ({@link #wordsPerBeat()} words; the
+   * unused upper words of a transaction's final partial beat are zero), or null if the FIFO is empty.
+   */
+  int[] rxRead();
+
+  // ---- TX: FPGA -> host receive -----------------------------------------------------------------
+
+  /**
+   * Raises {@code CHNL_TX} with {@code CHNL_TX_LEN = len} words (unsigned 32-bit),
+   * {@code CHNL_TX_OFF = offset} (31 bits, words) and {@code CHNL_TX_LAST}. The host learns of it from
+   * a TX_TXN interrupt. A transaction with {@code len == 0} and {@code !last} is dropped silently, as
+   * the HDL does.
+   *
+   * @throws IllegalStateException if the previous transmit is still open (call {@link #txEnd()} first)
+   * @throws IllegalArgumentException if {@code len} or {@code offset} is out of range
+   */
+  void txStart(long len, int offset, boolean last);
+
+  /**
+   * Offers one beat ({@code CHNL_TX_DATA} with {@code CHNL_TX_DATA_VALID}). Returns true if it was taken
+   * ({@code CHNL_TX_DATA_REN} high); false if the TX FIFO is full, in which case the core gets
+   * {@link ChannelCore#txReady} when there is room. Words beyond the announced length are taken and
+   * dropped. Until the host acknowledges the transaction (reads TX_LEN) only
+   * {@link RiffaRegisters#TX_GATE_BEATS} beats are buffered.
+   *
+   * @throws IllegalStateException if no transmit is open
+   * @throws IllegalArgumentException if {@code beat.length != wordsPerBeat()}
+   */
+  boolean txWrite(int[] beat);
+
+  /**
+   * Drops {@code CHNL_TX}: the transmit is closed. Closing before all announced words were written
+   * ends the host receive early with the words delivered so far. A no-op if no transmit is open.
+   */
+  void txEnd();
+
+  /** True between {@link #txStart} and {@link #txEnd}. */
+  boolean txOpen();
+
+  /**
+   * Runs {@code action} after {@code delayNs} of simulated time (for cores that take time to compute).
+   * Pending actions are dropped when the core is reset.
+   */
+  void schedule(long delayNs, String what, Runnable action);
+}

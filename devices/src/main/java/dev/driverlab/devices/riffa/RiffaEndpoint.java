@@ -1,0 +1,328 @@
+package dev.driverlab.devices.riffa;
+
+import static dev.driverlab.devices.riffa.RiffaRegisters.*;
+
+import dev.driverlab.devices.model.BarHandler;
+import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.devices.model.FunctionSpec;
+import dev.driverlab.devices.model.PciDeviceModel;
+import dev.driverlab.devices.pcie.Endpoint;
+import dev.driverlab.devices.pcie.Link;
+import dev.driverlab.devices.time.VirtualClock;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.IntFunction;
+
+/**
+ * A RIFFA 2.x FPGA endpoint (KastnerRG/riffa, {@code fpga/riffa_hdl/riffa.v} and the ports beneath it):
+ * BAR0 of 1024 bytes holding 1–12 channel register windows, single-vector MSI, and per channel a host
+ * send engine (RX port), a host receive engine (TX port) and two scatter-gather fetchers, all moving
+ * data as real MRd/MWr TLPs. Facts: shared/reference/riffa.md; register map: {@link RiffaRegisters}.
+ *
+ * <pre>
+ *            BAR0 (1024 B)                                          user logic, per channel
+ *   ┌─────────────────────────────┐   RxPort ── beats ──► CHNL_RX* ─► ┌──────────────┐
+ *   │ ch0: 0x00-0x3F  (+INFO,IRQ) │ ─ SgRequester (RX SG FIFO)        │ ChannelCore  │
+ *   │ ch1: 0x40-0x7F              │   TxPort ◄─ beats ─── CHNL_TX* ◄─ │ (ChnlTester, │
+ *   │ ...                         │ ─ SgRequester (TX SG FIFO)        │  EchoCore..) │
+ *   │ ch11: 0x2C0-0x2FF           │                                   └──────────────┘
+ *   └─────────────────────────────┘   InterruptController ─► one MSI per batch
+ * </pre>
+ *
+ * <p>Reading INFO (field 0xA) returns the core settings and then resets the whole core: vectors,
+ * ports, FIFOs, pending work and the user cores (riffa.md §2.3). Every engine step is an event on the
+ * machine's virtual clock; a step that moves data keeps the link busy for {@code transferTimeNs} of its
+ * bytes (reads and writes pace separately, as the link is full duplex, and channels share it).
+ *
+ * <p>Not static anywhere: several instances may sit in one machine (the driver handles five).
+ */
+public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
+  /** Xilinx 7-series core as RIFFA's projects configure it: class "other memory controller". */
+  private static final int XILINX_CLASS_CODE = 0x058000;
+  private static final int XILINX_SUBSYSTEM_ID = 0x0007;
+  /** DevCap Max Payload Size Supported: 256 bytes, as the RIFFA Xilinx cores are built. */
+  private static final int MPS_SUPPORTED_CODE = 1;
+
+  private final RiffaConfig config;
+  private final Channel[] channels;
+  private final InterruptController irq;
+  private final int channelMask;
+  private final int nameValue;
+  private final Set<VirtualClock.Event> pending = new LinkedHashSet<>();
+  private long readLinkFreeNs;
+  private long writeLinkFreeNs;
+  private boolean plugged;
+
+  /** One channel, 128-bit, Xilinx; a {@link ChnlTester} on the channel. */
+  public RiffaEndpoint() {
+    this(RiffaConfig.defaults());
+  }
+
+  /** A {@link ChnlTester} on every channel, as RIFFA's example designs do. */
+  public RiffaEndpoint(RiffaConfig config) {
+    this(config, c -> new ChnlTester());
+  }
+
+  /**
+   * @param cores makes the user core of each channel (called once per channel, 0 first); each channel
+   *     needs its own instance
+   */
+  public RiffaEndpoint(RiffaConfig config, IntFunction<? extends ChannelCore> cores) {
+    this.config = config;
+    this.channels = new Channel[config.channels()];
+    for (int c = 0; c < channels.length; c++) {
+      ChannelCore core = cores.apply(c);
+      if (core == null) {
+        throw new IllegalArgumentException("no core for RIFFA channel " + c);
+      }
+      channels[c] = new Channel(this, c, core);
+    }
+    this.irq = new InterruptController(this, config.channels());
+    // registers.v decodes the channel from clog2s(C_NUM_CHNL) address bits above the field.
+    int bits = config.channels() == 1 ? 1 : 32 - Integer.numberOfLeadingZeros(config.channels() - 1);
+    this.channelMask = (1 << bits) - 1;
+    String name = ("    " + config.fpgaName());
+    byte[] ascii = name.substring(name.length() - 4).getBytes(StandardCharsets.US_ASCII);
+    this.nameValue = (ascii[0] & 0xff) << 24 | (ascii[1] & 0xff) << 16 | (ascii[2] & 0xff) << 8 | (ascii[3] & 0xff);
+  }
+
+  public RiffaConfig config() {
+    return config;
+  }
+
+  /** The user core on {@code channel}. */
+  public ChannelCore core(int channel) {
+    return channels[checkChannel(channel)].core();
+  }
+
+  /** Replaces the user core on {@code channel}; once plugged in, the new core gets {@code reset} first. */
+  public void attach(int channel, ChannelCore core) {
+    if (core == null) {
+      throw new IllegalArgumentException("core is null");
+    }
+    Channel ch = channels[checkChannel(channel)];
+    ch.setCore(core);
+    if (plugged) {
+      core.reset(ch);
+    }
+  }
+
+  private int checkChannel(int channel) {
+    if (channel < 0 || channel >= channels.length) {
+      throw new IllegalArgumentException("RIFFA channel " + channel + " does not exist; this core has "
+          + channels.length + " channel(s)");
+    }
+    return channel;
+  }
+
+  @Override
+  protected void declare(FunctionSpec f) {
+    if (config.isXilinx()) {
+      f.ids(config.vendorId(), config.deviceId()).revision(0).classCode(XILINX_CLASS_CODE)
+          .subsystem(VENDOR_ID0, XILINX_SUBSYSTEM_ID);
+    } else {
+      // RIFFA's DE5 projects: class code 0, revision 1, no subsystem ids (QSys*.qsys).
+      f.ids(config.vendorId(), config.deviceId()).revision(1).classCode(0);
+    }
+    // Legacy_Interrupt NONE in the Xilinx cores; the driver requires MSI (64-bit capable, no masking).
+    f.interruptPin(0).msi(1, true, false).pcieEndpoint(MPS_SUPPORTED_CODE, config.linkGen(), config.linkWidth())
+        .memoryBar(0, BAR0_SIZE, this);
+  }
+
+  @Override
+  protected void reset() {
+    plugged = true;
+    resetCore();
+  }
+
+  /** {@code RST_OUT}: everything but the configuration back to power-on state. */
+  private void resetCore() {
+    for (VirtualClock.Event e : new ArrayList<>(pending)) {
+      e.cancel();
+    }
+    pending.clear();
+    irq.reset();
+    for (Channel ch : channels) {
+      ch.reset();
+    }
+  }
+
+  // ---- BAR0 --------------------------------------------------------------------------------------
+
+  @Override
+  public long read(long offset, int size) {
+    if (size != 4 || (offset & 3) != 0) {
+      guestError("%d-byte read at BAR0+%#x: RIFFA registers take 32-bit accesses only", size, offset);
+      return size == 8 ? -1L : (1L << (8 * size)) - 1;
+    }
+    int field = (int) (offset >>> 2) & 0xF;
+    int chnl = (int) (offset >>> 6) & channelMask;
+    // The global registers' side effects are decoded from the field bits alone; their data is only
+    // defined in channel 0's window (registers.v).
+    switch (field) {
+      case INFO_REG_OFF -> {
+        int v = chnl == 0 ? info() : 0;
+        resetCore(); // the completion still goes out (riffa.v's hold logic)
+        return v & 0xffffffffL;
+      }
+      case IRQ_REG0_OFF -> {
+        return irq.read(0, chnl == 0) & 0xffffffffL;
+      }
+      case IRQ_REG1_OFF -> {
+        return irq.read(1, chnl == 0) & 0xffffffffL;
+      }
+      case FPGA_NAME_REG_OFF -> {
+        return chnl == 0 ? nameValue & 0xffffffffL : 0;
+      }
+      default -> {
+        return chnl < channels.length ? channels[chnl].read(field) & 0xffffffffL : 0;
+      }
+    }
+  }
+
+  @Override
+  public void write(long offset, long value, int size) {
+    if (size != 4 || (offset & 3) != 0) {
+      guestError("%d-byte write of %#x at BAR0+%#x ignored: RIFFA registers take 32-bit accesses only",
+          size, value, offset);
+      return;
+    }
+    int field = (int) (offset >>> 2) & 0xF;
+    int chnl = (int) (offset >>> 6) & channelMask;
+    if (chnl >= channels.length) {
+      guestError("write of %#x to BAR0+%#x ignored: channel %d does not exist (%d channel(s))",
+          value, offset, chnl, channels.length);
+      return;
+    }
+    channels[chnl].write(field, (int) value);
+  }
+
+  /** The INFO / core-settings value (riffa.md §1.6, {@code wCoreSettings} in riffa.v). */
+  private int info() {
+    Endpoint f = function();
+    Link link = f.link();
+    int width = 0;
+    int rate = 0;
+    if (link != null) {
+      width = Math.min(config.linkWidth(), link.timing().width());
+      rate = Math.min(config.linkGen(), link.timing().generation());
+    }
+    // riffa.v's if-chain on C_FPGA_ID compares with "!= 1", so any id without bit 7 yields bit 6.
+    int fpgaId = (config.fpgaId() & 0x80) != 0 ? 0x80 : 0x40;
+    return config.channels()
+        | (busMasterEnabled() ? INFO_BUS_MASTER_ENABLE : 0)
+        | (width & INFO_LINK_WIDTH_MASK) << INFO_LINK_WIDTH_SHIFT
+        | (rate & INFO_LINK_RATE_MASK) << INFO_LINK_RATE_SHIFT
+        | (mrrsCode() & INFO_MAX_READ_REQUEST_MASK) << INFO_MAX_READ_REQUEST_SHIFT
+        | (mpsCode() & INFO_MAX_PAYLOAD_MASK) << INFO_MAX_PAYLOAD_SHIFT
+        | (config.wordsPerBeat() & INFO_BUS_WIDTH_MASK) << INFO_BUS_WIDTH_SHIFT
+        | fpgaId << INFO_FPGA_ID_SHIFT;
+  }
+
+  private int mrrsCode() {
+    return Integer.numberOfTrailingZeros(function().maxReadRequestBytes() >>> 7);
+  }
+
+  private int mpsCode() {
+    return Integer.numberOfTrailingZeros(function().maxPayloadBytes() >>> 7);
+  }
+
+  // ---- what the engines use ----------------------------------------------------------------------
+
+  int wordsPerBeat() {
+    return config.wordsPerBeat();
+  }
+
+  /** Read request size in words: {@code 32 << min(C_MAX_READ_REQ, min(device MRRS code, 4))}. */
+  int maxReadWords() {
+    int engine = Integer.numberOfTrailingZeros(config.maxReadRequestBytes() >>> 7);
+    return 32 << Math.min(engine, Math.min(mrrsCode(), 4));
+  }
+
+  /** Write payload in words: {@code 32 << min(device MPS code, 4)}. */
+  int maxPayloadWords() {
+    return 32 << Math.min(mpsCode(), 4);
+  }
+
+  /** Words from {@code address} (4-byte aligned) to the next 4 KiB boundary. */
+  static long pageRemainingWords(long address) {
+    return (PAGE_BYTES - (address & (PAGE_BYTES - 1))) >>> 2;
+  }
+
+  long nowNs() {
+    return clock().nowNs();
+  }
+
+  /** One MRd (the caller keeps it within max read size and a 4 KiB page); words little-endian. */
+  DmaResult dmaReadWords(long address, int[] dst) {
+    byte[] b = new byte[4 * dst.length];
+    DmaResult r = dmaRead(address, b, 0, b.length);
+    if (r.ok()) {
+      for (int i = 0; i < dst.length; i++) {
+        dst[i] = (b[4 * i] & 0xff) | (b[4 * i + 1] & 0xff) << 8 | (b[4 * i + 2] & 0xff) << 16 | (b[4 * i + 3] & 0xff) << 24;
+      }
+    }
+    return r;
+  }
+
+  /** One MWr (the caller keeps it within max payload and a 4 KiB page). */
+  DmaResult dmaWriteWords(long address, int[] src) {
+    byte[] b = new byte[4 * src.length];
+    for (int i = 0; i < src.length; i++) {
+      b[4 * i] = (byte) src[i];
+      b[4 * i + 1] = (byte) (src[i] >>> 8);
+      b[4 * i + 2] = (byte) (src[i] >>> 16);
+      b[4 * i + 3] = (byte) (src[i] >>> 24);
+    }
+    return dmaWrite(address, b, 0, b.length);
+  }
+
+  /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */
+  long readLinkDelayNs(long bytes) {
+    long now = nowNs();
+    readLinkFreeNs = Math.max(now, readLinkFreeNs) + transferTimeNs(bytes);
+    return readLinkFreeNs - now;
+  }
+
+  /** Books {@code bytes} of write data on the upstream direction; returns the delay until it is out. */
+  long writeLinkDelayNs(long bytes) {
+    long now = nowNs();
+    writeLinkFreeNs = Math.max(now, writeLinkFreeNs) + transferTimeNs(bytes);
+    return writeLinkFreeNs - now;
+  }
+
+  /** From an interrupt event to its MSI: one DW write on the link. */
+  long msiLatencyNs() {
+    return transferTimeNs(4);
+  }
+
+  void sendMsi() {
+    signalMsi(0);
+  }
+
+  void raise(int channel, int event) {
+    irq.raise(channel, event);
+  }
+
+  /** Schedules engine or core work; reset drops whatever is still pending. */
+  void later(long delayNs, String what, Runnable action) {
+    VirtualClock.Event[] self = new VirtualClock.Event[1];
+    self[0] = schedule(delayNs, "RIFFA " + what, () -> {
+      pending.remove(self[0]);
+      action.run();
+    });
+    pending.add(self[0]);
+  }
+
+  void complain(String fmt, Object... args) {
+    guestError(fmt, args);
+  }
+
+  @Override
+  public String toString() {
+    return String.format("RiffaEndpoint[%04x:%04x, %d channel(s), %d-bit]", config.vendorId(), config.deviceId(),
+        config.channels(), config.dataWidth());
+  }
+}

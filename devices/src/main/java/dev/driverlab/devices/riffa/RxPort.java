@@ -1,0 +1,247 @@
+package dev.driverlab.devices.riffa;
+
+import static dev.driverlab.devices.riffa.RiffaRegisters.RX_FIFO_BEATS;
+
+import dev.driverlab.devices.model.DmaResult;
+import java.util.ArrayDeque;
+
+/**
+ * A channel's RX port: the host send ({@code fpga_send}, host → FPGA), after {@code rx_port_reader.v},
+ * {@code rx_port_channel_gate.v} and {@code fifo_packer_*.v} (riffa.md §5.1).
+ *
+ * <pre>
+ *  RX_OFFLAST write ─► latch (offset &lt;&lt; 1 | last)
+ *  RX_LEN write (idle) ─► SG FIFO flushed ─► len ≠ 0: CHNL_RX to the core, start reading
+ *                                         len = 0, last: CHNL_RX with length 0, done once acked
+ *                                         len = 0, !last: nothing at all
+ *  reading: per SG element, min(element, words still needed) words (longer elements are truncated),
+ *           in MRd requests ≤ max read size that never cross 4 KiB, issued only while the 1024-beat
+ *           RX FIFO has room for them; words are packed into beats for the core
+ *  done:    all words in (or a DMA error) ∧ previous RX_TNFR_LEN read ∧ core acked CHNL_RX
+ *           ─► RX_TNFR_LEN = words received, RX_TXN_DONE interrupt, CHNL_RX falls
+ * </pre>
+ */
+final class RxPort implements SgRequester.Listener {
+  private enum State { IDLE, READING, FINISHING, ZERO_LENGTH }
+
+  private final RiffaEndpoint ep;
+  private final Channel ch;
+  final SgRequester sg;
+  private State state = State.IDLE;
+  private int offLast;
+  private long doneLen;
+  private boolean lastDoneRead = true;
+  private long len;
+  private long requested;
+  private long received;
+  private boolean userAcked;
+  private boolean error;
+  private boolean inFlight;
+  private int inFlightWords;
+  private boolean stepQueued;
+  private long elemAddr;
+  private long elemLeft;
+  private final ArrayDeque<int[]> fifo = new ArrayDeque<>();
+  private int[] partial;
+  private int partialCount;
+
+  RxPort(RiffaEndpoint ep, Channel ch) {
+    this.ep = ep;
+    this.ch = ch;
+    this.sg = new SgRequester(ep, ch.channel(), true, this);
+  }
+
+  // ---- registers ---------------------------------------------------------------------------------
+
+  void writeOffLast(int v) {
+    offLast = v;
+  }
+
+  void writeLen(int v) {
+    if (state != State.IDLE) {
+      // rx_port_reader.v treats a length write during a transaction as a RIFFA 1 "partial done"
+      // request; the RIFFA 2 driver never does that, so we only report it.
+      ep.complain("channel %d: RX_LEN written while a host send is in progress; write ignored", ch.channel());
+      return;
+    }
+    sg.flush();
+    len = v & 0xffffffffL;
+    requested = 0;
+    received = 0;
+    userAcked = false;
+    error = false;
+    elemLeft = 0;
+    partial = null;
+    partialCount = 0;
+    int offset = offLast >>> 1;
+    boolean last = (offLast & 1) != 0;
+    long n = len;
+    if (n != 0) {
+      state = State.READING;
+      ep.later(0, "ch" + ch.channel() + " CHNL_RX", () -> ch.core().rxStart(ch, n, offset, last));
+      kick();
+    } else if (last) {
+      state = State.ZERO_LENGTH;
+      ep.later(0, "ch" + ch.channel() + " CHNL_RX", () -> ch.core().rxStart(ch, 0, offset, true));
+    }
+  }
+
+  /** RX_TNFR_LEN: the words the last host send moved; reading it lets the next DONE through. */
+  int readDoneLen() {
+    int v = (int) doneLen; // the completion carries the value; the acknowledgement acts after
+    lastDoneRead = true;
+    tryComplete();
+    return v;
+  }
+
+  // ---- the core's side ---------------------------------------------------------------------------
+
+  void ack() {
+    if (state != State.IDLE && !userAcked) {
+      userAcked = true;
+      tryComplete();
+    }
+  }
+
+  boolean valid() {
+    return !fifo.isEmpty();
+  }
+
+  int[] read() {
+    int[] beat = fifo.poll();
+    if (beat != null) {
+      kick(); // room in the FIFO: the reader may go on
+    }
+    return beat;
+  }
+
+  // ---- the engine --------------------------------------------------------------------------------
+
+  private void kick() {
+    if (!stepQueued && !inFlight && state == State.READING) {
+      stepQueued = true;
+      ep.later(0, "ch" + ch.channel() + " RX read", () -> {
+        stepQueued = false;
+        step();
+      });
+    }
+  }
+
+  private void step() {
+    while (state == State.READING && !inFlight) {
+      if (error || requested == len) {
+        finishReading();
+        return;
+      }
+      if (elemLeft == 0) {
+        SgElement e = sg.poll();
+        if (e == null) {
+          return; // wait for the host's (next) SG list
+        }
+        if (e.words() == 0) {
+          continue;
+        }
+        elemAddr = e.address();
+        elemLeft = Math.min(e.words(), len - requested); // truncated to the words still needed
+      }
+      int n = (int) Math.min(elemLeft, Math.min(RiffaEndpoint.pageRemainingWords(elemAddr), ep.maxReadWords()));
+      int b = ep.wordsPerBeat();
+      if ((long) fifo.size() * b + partialCount + inFlightWords + n > (long) RX_FIFO_BEATS * b) {
+        return; // flow control: wait for the core to drain the FIFO
+      }
+      int[] words = new int[n];
+      DmaResult r = ep.dmaReadWords(elemAddr, words);
+      if (!r.ok()) {
+        ep.complain("channel %d: host-send data read of %d bytes at %#x failed (%s); send ends after %d words",
+            ch.channel(), 4 * n, elemAddr, r, received);
+        error = true;
+        finishReading();
+        return;
+      }
+      requested += n;
+      elemAddr += 4L * n;
+      elemLeft -= n;
+      inFlight = true;
+      inFlightWords = n;
+      ep.later(ep.readLinkDelayNs(4L * n), "ch" + ch.channel() + " RX data", () -> {
+        inFlight = false;
+        inFlightWords = 0;
+        pack(words);
+        received += n;
+        ch.core().rxData(ch);
+        step();
+      });
+    }
+  }
+
+  private void pack(int[] words) {
+    int b = ep.wordsPerBeat();
+    for (int w : words) {
+      if (partial == null) {
+        partial = new int[b];
+      }
+      partial[partialCount++] = w;
+      if (partialCount == b) {
+        fifo.add(partial);
+        partial = null;
+        partialCount = 0;
+      }
+    }
+  }
+
+  private void finishReading() {
+    if (partial != null) {
+      fifo.add(partial); // the packer's final partial beat, upper words zero (inferred)
+      partial = null;
+      partialCount = 0;
+      ch.core().rxData(ch);
+    }
+    state = State.FINISHING;
+    tryComplete();
+  }
+
+  private void tryComplete() {
+    if (state == State.FINISHING && lastDoneRead && userAcked) {
+      doneLen = received;
+      signalDone(received);
+    } else if (state == State.ZERO_LENGTH && userAcked) {
+      // rx_port_reader.v goes CHECK -> FLUSH for a zero length: RX_TNFR_LEN is not updated and the
+      // previous done length need not have been read.
+      signalDone(0);
+    }
+  }
+
+  private void signalDone(long words) {
+    lastDoneRead = false;
+    state = State.IDLE;
+    ep.raise(ch.channel(), RiffaRegisters.IRQ_RX_TXN_DONE);
+    ep.later(0, "ch" + ch.channel() + " CHNL_RX falls", () -> ch.core().rxEnd(ch, words));
+  }
+
+  @Override
+  public void elementsArrived() {
+    kick();
+  }
+
+  @Override
+  public void fetchFailed() {
+    if (state == State.READING) {
+      error = true;
+      kick();
+    }
+  }
+
+  void reset() {
+    sg.reset();
+    state = State.IDLE;
+    doneLen = 0;
+    lastDoneRead = true;
+    len = requested = received = 0;
+    userAcked = error = inFlight = stepQueued = false;
+    inFlightWords = 0;
+    elemLeft = 0;
+    fifo.clear();
+    partial = null;
+    partialCount = 0;
+  }
+}

@@ -1,0 +1,304 @@
+package dev.driverlab.devices.riffa;
+
+import static dev.driverlab.devices.riffa.RiffaRegisters.TX_FIFO_BEATS;
+import static dev.driverlab.devices.riffa.RiffaRegisters.TX_GATE_BEATS;
+
+import dev.driverlab.devices.model.DmaResult;
+import java.util.ArrayDeque;
+
+/**
+ * A channel's TX port: the host receive ({@code fpga_recv}, FPGA → host), after
+ * {@code tx_port_channel_gate_*.v}, {@code tx_port_monitor_*.v} and {@code tx_port_writer.v}
+ * (riffa.md §5.2).
+ *
+ * <pre>
+ *  core txStart(len, off, last) ─► len = 0 ∧ !last: dropped, nothing signalled
+ *                                  otherwise TX_LEN/TX_OFFLAST hold it, TX_TXN interrupt
+ *  host reads TX_LEN (ack) ─► SG FIFO flushed; len = 0: TX_TXN_DONE at once (TX_TNFR_LEN kept)
+ *  per SG element: MWr of min(element, words left) words (longer elements truncated), split at
+ *  4 KiB and max payload, each issued only once that many words are buffered from the core, or
+ *  with what is left once the core has closed the transmit
+ *  all written (or closed early, or a DMA error) ∧ previous TX_TNFR_LEN read
+ *      ─► TX_TNFR_LEN = words written, TX_TXN_DONE interrupt
+ *  the next transmit is taken once the core has closed this one (txEnd)
+ * </pre>
+ */
+final class TxPort implements SgRequester.Listener {
+  private enum State { IDLE, DROPPING, WAIT_ACK, WRITING, WAIT_DONE_READ, WAIT_CLOSE }
+
+  /** One transmit the core announced: its parameters and the words buffered for it. */
+  private static final class Txn {
+    final long len;
+    final int offset;
+    final boolean last;
+    final IntQueue words = new IntQueue();
+    long accepted;
+    boolean closed;
+    boolean acked;
+
+    Txn(long len, int offset, boolean last) {
+      this.len = len;
+      this.offset = offset;
+      this.last = last;
+    }
+  }
+
+  private final RiffaEndpoint ep;
+  private final Channel ch;
+  final SgRequester sg;
+  private final ArrayDeque<Txn> queue = new ArrayDeque<>();
+  private Txn open;
+  private Txn cur;
+  private State state = State.IDLE;
+  private long txLenReg;
+  private int offLastReg;
+  private long doneLen;
+  private boolean lastDoneRead = true;
+  private long sent;
+  private long elemAddr;
+  private long elemLeft;
+  private boolean error;
+  private boolean inFlight;
+  private boolean stepQueued;
+  private boolean coreWaiting;
+
+  TxPort(RiffaEndpoint ep, Channel ch) {
+    this.ep = ep;
+    this.ch = ch;
+    this.sg = new SgRequester(ep, ch.channel(), false, this);
+  }
+
+  // ---- registers ---------------------------------------------------------------------------------
+
+  /** TX_LEN: the words still to move (the announced length until writing starts); acks TX_TXN. */
+  int readLen() {
+    int v = (int) txLenReg;
+    if (state == State.WAIT_ACK) {
+      cur.acked = true;
+      sg.flush();
+      if (cur.len == 0) {
+        // tx_port_writer.v: NEW_ACK -> SIG_DONE for a zero length, without updating the done length
+        // and without waiting for the previous one to be read.
+        lastDoneRead = false;
+        ep.raise(ch.channel(), RiffaRegisters.IRQ_TX_TXN_DONE);
+        state = State.WAIT_CLOSE;
+      } else {
+        state = State.WRITING;
+      }
+      wakeCore(); // the FIFO behind the gate is open now
+      kick();
+    }
+    return v;
+  }
+
+  int readOffLast() {
+    return offLastReg;
+  }
+
+  int readDoneLen() {
+    int v = (int) doneLen;
+    lastDoneRead = true;
+    kick();
+    return v;
+  }
+
+  // ---- the core's side ---------------------------------------------------------------------------
+
+  void start(long len, int offset, boolean last) {
+    if (open != null) {
+      throw new IllegalStateException("channel " + ch.channel()
+          + ": txStart while the previous transmit is still open (CHNL_TX high); call txEnd first");
+    }
+    if (len < 0 || len > 0xffffffffL) {
+      throw new IllegalArgumentException("CHNL_TX_LEN must be an unsigned 32-bit word count: " + len);
+    }
+    if (offset < 0) {
+      throw new IllegalArgumentException("CHNL_TX_OFF must be 0..2^31-1 words: " + offset);
+    }
+    open = new Txn(len, offset, last);
+    queue.add(open);
+    kick();
+  }
+
+  boolean write(int[] beat) {
+    if (open == null) {
+      throw new IllegalStateException("channel " + ch.channel() + ": txWrite without an open transmit (call txStart)");
+    }
+    int b = ep.wordsPerBeat();
+    if (beat.length != b) {
+      throw new IllegalArgumentException("a beat of this " + 32 * b + "-bit core has " + b + " words, not "
+          + beat.length);
+    }
+    int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
+    if ((open.words.size() + b - 1) / b >= capacity) {
+      coreWaiting = true;
+      return false;
+    }
+    for (int w : beat) {
+      if (open.accepted < open.len) { // words beyond CHNL_TX_LEN are taken and dropped
+        open.words.add(w);
+        open.accepted++;
+      }
+    }
+    kick();
+    return true;
+  }
+
+  void end() {
+    if (open != null) {
+      open.closed = true;
+      open = null;
+      kick();
+    }
+  }
+
+  boolean isOpen() {
+    return open != null;
+  }
+
+  private void wakeCore() {
+    if (coreWaiting) {
+      coreWaiting = false;
+      ep.later(0, "ch" + ch.channel() + " CHNL_TX_DATA_REN", () -> ch.core().txReady(ch));
+    }
+  }
+
+  // ---- the engine --------------------------------------------------------------------------------
+
+  private void kick() {
+    if (!stepQueued && !inFlight) {
+      stepQueued = true;
+      ep.later(0, "ch" + ch.channel() + " TX write", () -> {
+        stepQueued = false;
+        step();
+      });
+    }
+  }
+
+  private void step() {
+    while (!inFlight) {
+      switch (state) {
+        case IDLE -> {
+          cur = queue.peek();
+          if (cur == null) {
+            return;
+          }
+          txLenReg = cur.len;
+          offLastReg = cur.offset << 1 | (cur.last ? 1 : 0);
+          sent = 0;
+          error = false;
+          elemLeft = 0;
+          if (cur.len == 0 && !cur.last) {
+            state = State.DROPPING; // tx_port_writer.v CHECK -> RESET: nothing is signalled
+          } else {
+            state = State.WAIT_ACK;
+            ep.raise(ch.channel(), RiffaRegisters.IRQ_TX_TXN);
+            return;
+          }
+        }
+        case DROPPING, WAIT_CLOSE -> {
+          if (!cur.closed) {
+            return;
+          }
+          queue.poll();
+          cur = null;
+          state = State.IDLE;
+        }
+        case WAIT_ACK -> {
+          return;
+        }
+        case WRITING -> {
+          if (!writeStep()) {
+            return;
+          }
+        }
+        case WAIT_DONE_READ -> {
+          if (!lastDoneRead) {
+            return;
+          }
+          doneLen = sent;
+          lastDoneRead = false;
+          ep.raise(ch.channel(), RiffaRegisters.IRQ_TX_TXN_DONE);
+          state = State.WAIT_CLOSE;
+        }
+      }
+    }
+  }
+
+  /** One step of WRITING; false when the engine must wait (for an element, data or the link). */
+  private boolean writeStep() {
+    if (error || sent == cur.len) {
+      state = State.WAIT_DONE_READ;
+      return true;
+    }
+    if (elemLeft == 0) {
+      SgElement e = sg.poll();
+      if (e == null) {
+        return false; // wait for the host's (next) SG list
+      }
+      if (e.words() == 0) {
+        return true;
+      }
+      elemAddr = e.address();
+      elemLeft = Math.min(e.words(), cur.len - sent); // truncated to the words still to send
+    }
+    int n = (int) Math.min(elemLeft, Math.min(RiffaEndpoint.pageRemainingWords(elemAddr), ep.maxPayloadWords()));
+    int avail = cur.words.size();
+    if (avail < n) {
+      if (!cur.closed) {
+        return false; // wait for the core's data
+      }
+      if (avail == 0) {
+        state = State.WAIT_DONE_READ; // closed early: done with what was written
+        return true;
+      }
+      n = avail; // closed early: write the remainder
+    }
+    int[] words = cur.words.poll(n);
+    wakeCore();
+    DmaResult r = ep.dmaWriteWords(elemAddr, words);
+    if (!r.ok()) {
+      ep.complain("channel %d: host-receive write of %d bytes at %#x failed (%s); receive ends after %d words",
+          ch.channel(), 4 * n, elemAddr, r, sent);
+      error = true;
+      return true;
+    }
+    sent += n;
+    elemAddr += 4L * n;
+    elemLeft -= n;
+    txLenReg = cur.len - sent;
+    inFlight = true;
+    ep.later(ep.writeLinkDelayNs(4L * n), "ch" + ch.channel() + " TX written", () -> {
+      inFlight = false;
+      step();
+    });
+    return false;
+  }
+
+  @Override
+  public void elementsArrived() {
+    kick();
+  }
+
+  @Override
+  public void fetchFailed() {
+    if (state == State.WRITING) {
+      error = true;
+      kick();
+    }
+  }
+
+  void reset() {
+    sg.reset();
+    queue.clear();
+    open = null;
+    cur = null;
+    state = State.IDLE;
+    txLenReg = 0;
+    offLastReg = 0;
+    doneLen = 0;
+    lastDoneRead = true;
+    sent = elemAddr = elemLeft = 0;
+    error = inFlight = stepQueued = coreWaiting = false;
+  }
+}

@@ -1,0 +1,282 @@
+package dev.driverlab.kernel.sched;
+
+import dev.driverlab.devices.time.VirtualClock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One simulated CPU shared by the kernel's threads, run cooperatively and deterministically.
+ *
+ * <p>Exactly one {@link SimThread} runs at a time. A thread gives up the CPU only when it waits
+ * ({@link #block}); the CPU then goes to the next thread, in creation order, that might have been
+ * unblocked since it last looked. When every thread has looked and still waits, the virtual clock runs
+ * its next event (device work, timers, timeouts) and everybody looks again. When no event is left, the
+ * wait can never end: {@link KernelHang} reports who waits for what. The same program therefore always
+ * interleaves the same way, with the same timestamps, and never sleeps on the wall clock.
+ */
+public final class Scheduler {
+  private final VirtualClock clock;
+  private final String cpuName;
+  private final Object lock = new Object();
+  private final List<SimThread> threads = new ArrayList<>();
+  private final ThreadLocal<SimThread> self = new ThreadLocal<>();
+  private SimThread running;
+  private long epoch;
+  private int nextTid = 1;
+  private Runnable afterEvent = () -> {};
+
+  public Scheduler(VirtualClock clock, String cpuName) {
+    this.clock = clock;
+    this.cpuName = cpuName;
+  }
+
+  public VirtualClock clock() {
+    return clock;
+  }
+
+  /** Run after every clock event, on the CPU (the kernel delivers pending interrupts here). */
+  public void setAfterEvent(Runnable r) {
+    this.afterEvent = r;
+  }
+
+  /** Makes the calling Java thread a simulated thread holding the CPU (the booting thread). */
+  public SimThread adoptCurrentThread(String name, Object process) {
+    synchronized (lock) {
+      SimThread existing = self.get();
+      if (existing != null) {
+        return existing;
+      }
+      if (running != null) {
+        throw new IllegalStateException(cpuName + ": the CPU is held by " + running + "; "
+            + Thread.currentThread().getName() + " cannot join");
+      }
+      SimThread t = new SimThread(name, nextTid++, false, process, Thread.currentThread());
+      threads.add(t);
+      running = t;
+      self.set(t);
+      return t;
+    }
+  }
+
+  /** The simulated thread of the caller; throws if the Java thread is not one of this CPU's. */
+  public SimThread current() {
+    SimThread t = self.get();
+    if (t == null) {
+      throw new IllegalStateException("thread " + Thread.currentThread().getName() + " is not a thread of "
+          + cpuName + " (boot the kernel on this thread, or start threads with Kernel.spawn)");
+    }
+    return t;
+  }
+
+  public SimThread currentOrNull() {
+    return self.get();
+  }
+
+  /**
+   * Creates a thread that will run {@code body} when it first gets the CPU. The caller keeps running;
+   * the new thread runs when the caller waits.
+   */
+  public SimThread spawn(String name, Object process, boolean daemon, Runnable body) {
+    synchronized (lock) {
+      SimThread[] holder = new SimThread[1];
+      Thread jt = new Thread(() -> run(holder[0], body), cpuName + "/" + name);
+      jt.setDaemon(true);
+      SimThread t = new SimThread(name, nextTid++, daemon, process, jt);
+      holder[0] = t;
+      threads.add(t);
+      epoch++;
+      jt.start();
+      return t;
+    }
+  }
+
+  private void run(SimThread t, Runnable body) {
+    self.set(t);
+    synchronized (lock) {
+      while (running != t && !t.killed) {
+        waitOnLock();
+      }
+    }
+    try {
+      if (!t.killed) {
+        body.run();
+      }
+    } catch (Throwable e) {
+      t.failure = e;
+    } finally {
+      exit(t);
+    }
+  }
+
+  private void exit(SimThread t) {
+    synchronized (lock) {
+      t.finished = true;
+      threads.remove(t);
+      epoch++;
+      if (running == t) {
+        running = threads.isEmpty() ? null : pickAfter(t, true);
+        lock.notifyAll();
+      }
+    }
+  }
+
+  /** Called when an adopted thread (e.g. a test's main thread) leaves the machine for good. */
+  public void release(SimThread t) {
+    self.remove();
+    exit(t);
+  }
+
+  /**
+   * Waits until {@code ready} holds or the virtual time reaches {@code deadlineNs} (−1: no deadline).
+   * Returns true if ready, false on timeout. {@code what} names the wait in hang reports.
+   */
+  public boolean block(BooleanSupplier ready, long deadlineNs, String what) {
+    SimThread me = current();
+    VirtualClock.Event timeout = null;
+    if (deadlineNs >= 0) {
+      timeout = clock.scheduleAt(Math.max(deadlineNs, clock.nowNs()), "timeout of " + what + " in " + me, () -> {});
+    }
+    try {
+      synchronized (lock) {
+        epoch++; // this thread ran since it last looked: others may be unblocked now
+      }
+      while (true) {
+        if (me.killed) {
+          throw new KernelHang("killed: " + me + " was waiting for " + what + " when the machine hung");
+        }
+        if (me.hangReport != null) {
+          String report = me.hangReport;
+          me.hangReport = null;
+          throw new KernelHang(report);
+        }
+        if (ready.getAsBoolean()) {
+          return true;
+        }
+        if (deadlineNs >= 0 && clock.nowNs() >= deadlineNs) {
+          return false;
+        }
+        SimThread next;
+        synchronized (lock) {
+          me.stalledEpoch = epoch;
+          me.waitingFor = what;
+          next = pickAfter(me, false);
+          if (next != null) {
+            running = next;
+            lock.notifyAll();
+            while (running != me && !me.killed) {
+              waitOnLock();
+            }
+            me.waitingFor = null;
+            continue;
+          }
+        }
+        if (clock.hasPending()) {
+          synchronized (lock) {
+            epoch++;
+          }
+          clock.runNext();
+          afterEvent.run();
+          continue;
+        }
+        hang(me, what);
+      }
+    } finally {
+      me.waitingFor = null;
+      if (timeout != null) {
+        timeout.cancel();
+      }
+    }
+  }
+
+  /** The next thread after {@code me} in creation order that may make progress (any, if {@code any}). */
+  private SimThread pickAfter(SimThread me, boolean any) {
+    int n = threads.size();
+    int start = threads.indexOf(me);
+    for (int i = 1; i <= n; i++) {
+      SimThread t = threads.get(((start < 0 ? -1 : start) + i + n) % n);
+      if (t == me || t.finished || t.killed) {
+        continue;
+      }
+      if (any || t.stalledEpoch != epoch) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Nothing can run and nothing is scheduled. A non-daemon waiter (preferably the caller) gets the
+   * report as a {@link KernelHang}; other non-daemon waiters are killed; idle daemons keep waiting.
+   */
+  private void hang(SimThread me, String what) {
+    synchronized (lock) {
+      SimThread victim = me.daemon() ? null : me;
+      if (victim == null) {
+        for (SimThread t : threads) {
+          if (!t.daemon() && !t.finished) {
+            victim = t;
+            break;
+          }
+        }
+      }
+      if (victim == null) { // only idle daemons: the machine is simply idle
+        running = null;
+        while (running != me && !me.killed) {
+          waitOnLock();
+        }
+        return;
+      }
+      StringBuilder sb = new StringBuilder();
+      sb.append("hang: ").append(victim).append(" waits for ").append(victim == me ? what : victim.waitingFor)
+          .append(", and no pending event (device work, timer or timeout) can ever end the wait");
+      for (SimThread t : threads) {
+        if (t != victim && !t.daemon()) {
+          sb.append("\n  also waiting: ").append(t).append(" for ").append(t == me ? what : t.waitingFor);
+        }
+      }
+      for (SimThread t : List.copyOf(threads)) {
+        if (t != victim && !t.daemon()) {
+          t.killed = true;
+          threads.remove(t);
+        }
+      }
+      if (victim == me) {
+        lock.notifyAll();
+        throw new KernelHang(sb.toString());
+      }
+      victim.hangReport = sb.toString();
+      running = victim;
+      lock.notifyAll();
+      while (running != me && !me.killed) {
+        waitOnLock();
+      }
+    }
+  }
+
+  /** Waits for {@code t} to finish; rethrows nothing (see {@link SimThread#failure()}). */
+  public void join(SimThread t) {
+    block(() -> t.finished, -1, "thread " + t + " to finish");
+  }
+
+  /** Lets simulated time pass until {@code deadlineNs}, running due events (and other threads). */
+  public void sleepUntil(long deadlineNs, String what) {
+    block(() -> false, deadlineNs, what);
+  }
+
+  /** Live threads (for reports). */
+  public List<SimThread> threads() {
+    synchronized (lock) {
+      return List.copyOf(threads);
+    }
+  }
+
+  private void waitOnLock() {
+    try {
+      lock.wait();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KernelHang("interrupted while waiting for the CPU");
+    }
+  }
+}
