@@ -79,6 +79,11 @@ import dev.driverlab.devices.model.PciDeviceModel;
  *       Here it fires exactly {@link #DMA_DELAY_NS} after the command write.
  *   <li><b>Extra log lines.</b> An 8-byte access below 0x80 is refused as in QEMU, but here it is also
  *       logged as a guest error (QEMU refuses it silently). The register values are the same.
+ *   <li><b>Misaligned 8-byte accesses (a limit of the core, not a choice).</b> {@code Endpoint} splits a
+ *       misaligned access whose offset and length are multiples of 4 (e.g. 8 bytes at 0x84) into
+ *       aligned 4-byte pieces before the model sees it. Such an access therefore acts as two 4-byte
+ *       accesses, where QEMU would treat it as a decode error. Every other misaligned access reaches
+ *       this model as single bytes and is refused as in QEMU.
  * </ul>
  */
 public final class EduDevice extends PciDeviceModel {

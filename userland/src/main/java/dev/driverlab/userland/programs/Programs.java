@@ -1,0 +1,41 @@
+package dev.driverlab.userland.programs;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The programs installed on the default system, by command name, with a one-line description. */
+public final class Programs {
+  /** One installed program. */
+  public record Entry(String name, String description, Supplier<Program> factory) {}
+
+  private static final Map<String, Entry> ALL = build();
+
+  private static Map<String, Entry> build() {
+    Map<String, Entry> m = new LinkedHashMap<>();
+    add(m, "myioctl", "GET, SET 456, GET on /dev/myioctl (the ioctl example)", MyIoctlProgram::new);
+    add(m, "dmesg", "print the kernel log", Dmesg::new);
+    add(m, "lsmod", "list loaded modules", Lsmod::new);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  private Programs() {}
+
+  private static void add(Map<String, Entry> m, String name, String description, Supplier<Program> factory) {
+    m.put(name, new Entry(name, description, factory));
+  }
+
+  /** The program named {@code name}, or null. */
+  public static Entry find(String name) {
+    return ALL.get(name);
+  }
+
+  public static Map<String, Entry> all() {
+    return Map.copyOf(ALL);
+  }
+
+  /** Names in installation order. */
+  public static java.util.List<String> names() {
+    return java.util.List.copyOf(ALL.keySet());
+  }
+}
