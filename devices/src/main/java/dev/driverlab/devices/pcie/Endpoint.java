@@ -120,6 +120,14 @@ public final class Endpoint extends PciFunction {
 
   @Override
   protected void configWritten(int offset, int size) {
+    if (msiCap != 0 && offset < msiCap + 4 && offset + size > msiCap + 2) {
+      clampMultipleMessageEnable();
+    }
+    if (msiEnabled() || msixEnabled()) {
+      // Enabling MSI drops the function's INTx level (QEMU: msi_write_config → pci_device_deassert_intx).
+      intxLevel = false;
+      config.setBits16(STATUS, STATUS_INTERRUPT, false);
+    }
     memEnabled = memorySpaceEnabled();
     for (int i = 0; i < 6; i++) {
       if (barSize[i] == 0) {
@@ -134,6 +142,16 @@ public final class Endpoint extends PciFunction {
       barBase[i] = base;
     }
     updateIntxWire();
+  }
+
+  /** Multiple Message Enable may not exceed Multiple Message Capable (QEMU's msi_write_config clamps it). */
+  private void clampMultipleMessageEnable() {
+    int flags = config.read16(msiCap + Capabilities.MSI_FLAGS);
+    int mmc = (flags & Capabilities.MSI_FLAGS_QMASK) >>> 1;
+    int mme = (flags & Capabilities.MSI_FLAGS_QSIZE) >>> 4;
+    if (mme > mmc) {
+      config.init(msiCap + Capabilities.MSI_FLAGS, 2, (flags & ~Capabilities.MSI_FLAGS_QSIZE) | (mmc << 4));
+    }
   }
 
   /** The BAR index whose enabled memory range holds {@code address}, or -1. */
@@ -156,6 +174,19 @@ public final class Endpoint extends PciFunction {
   }
 
   @Override
+  public Tlp handleConfig(Tlp tlp) {
+    if (pcieCap == 0 && tlp.register() >= 0x100) {
+      // A conventional PCI function has 256 bytes of config space; beyond reads all ones, writes drop.
+      if (tlp.type() == TlpType.CFGWR0) {
+        return Tlp.completion(tlp, id(), CplStatus.SC);
+      }
+      byte[] ones = {-1, -1, -1, -1};
+      return Tlp.completionWithData(tlp, id(), 4, 0, ones, 0, 4);
+    }
+    return super.handleConfig(tlp);
+  }
+
+  @Override
   public Tlp handleRequest(Tlp tlp) {
     TlpType t = tlp.type();
     if (!t.isMemory()) {
@@ -169,14 +200,15 @@ public final class Endpoint extends PciFunction {
     long offset = addr - barBase[bar];
     int len = tlp.requestByteLength();
     if (t == TlpType.MWR) {
-      if ((len == 1 || len == 2 || len == 4 || len == 8) && (offset & (len - 1)) == 0) {
+      if (len == 1 || len == 2 || len == 4 || len == 8) {
         barWrite(bar, offset, tlp.payloadLe((int) (addr & 3), len), len);
       } else {
         writeBar(bar, offset, tlp.payload(), (int) (addr & 3), len);
       }
       return null;
     }
-    if ((len == 1 || len == 2 || len == 4 || len == 8) && (offset & (len - 1)) == 0) {
+    if (len == 1 || len == 2 || len == 4 || len == 8) {
+      // One CPU access, aligned or not, reaches the model whole: the model decides what it accepts.
       return Tlp.readCompletion(tlp, id(), barRead(bar, offset, len));
     }
     byte[] data = new byte[tlp.lengthDw() * 4];

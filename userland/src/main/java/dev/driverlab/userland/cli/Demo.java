@@ -8,6 +8,8 @@ final class Demo {
   private Demo() {}
 
   static final String[][] STEPS = {
+      {"lspci", "-tv"},
+      {"lspci", "-s", "03:00.0", "-vv"},
       {"lsmod"},
       {"myioctl"},
       {"dmesg", "--tail", "12"},

@@ -16,6 +16,8 @@ public final class Programs {
     add(m, "myioctl", "GET, SET 456, GET on /dev/myioctl (the ioctl example)", MyIoctlProgram::new);
     add(m, "dmesg", "print the kernel log", Dmesg::new);
     add(m, "lsmod", "list loaded modules", Lsmod::new);
+    add(m, "lspci", "list PCI devices as pciutils does (-t -v -vv -vvv -n -nn -x -xxx -xxxx -k -s, -F dump)",
+        LspciProgram::new);
     return java.util.Collections.unmodifiableMap(m);
   }
 
