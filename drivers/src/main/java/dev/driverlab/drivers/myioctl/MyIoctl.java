@@ -47,24 +47,30 @@ public final class MyIoctl extends KernelModule {
 
   private long myIoctl(File file, int cmd, long arg) {
     byte[] buf = new byte[4];
-    if (cmd == MY_IOCTL_GET) {
-      buf[0] = (byte) value;
-      buf[1] = (byte) (value >>> 8);
-      buf[2] = (byte) (value >>> 16);
-      buf[3] = (byte) (value >>> 24);
-      if (copy_to_user(arg, buf, 4) != 0) {
-        return -EFAULT;
-      }
-      return 0;
+    if (cmd == MY_IOCTL_GET) {                     // _IOR('x', 0, int) = 0x80047800
+      putIntLe(buf, value);
+      return copy_to_user(arg, buf, 4) != 0 ? -EFAULT : 0;
     }
-    if (cmd == MY_IOCTL_SET) {
+    if (cmd == MY_IOCTL_SET) {                     // _IOW('x', 1, int) = 0x40047801
       if (copy_from_user(buf, arg, 4) != 0) {
         return -EFAULT;
       }
-      value = (buf[0] & 0xff) | (buf[1] & 0xff) << 8 | (buf[2] & 0xff) << 16 | (buf[3] & 0xff) << 24;
+      value = getIntLe(buf);
       return 0;
     }
     return -ENOTTY;
+  }
+
+  /** An int as the x86-64 user sees it in memory (little-endian). */
+  private static void putIntLe(byte[] b, int v) {
+    b[0] = (byte) v;
+    b[1] = (byte) (v >>> 8);
+    b[2] = (byte) (v >>> 16);
+    b[3] = (byte) (v >>> 24);
+  }
+
+  private static int getIntLe(byte[] b) {
+    return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
   }
 
   @Override
