@@ -193,7 +193,9 @@ public final class FunctionSpec {
         }
       }
     }
-    if (configImage == null) {
+    if (configImage != null) {
+      Capabilities.applyMasks(cs);
+    } else {
       for (Cap c : caps) {
         if (c instanceof Pm) {
           Capabilities.addPm(cs);

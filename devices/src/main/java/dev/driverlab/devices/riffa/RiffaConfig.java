@@ -84,16 +84,19 @@ public record RiffaConfig(int channels, int dataWidth, int vendorId, int deviceI
   }
 
   public RiffaConfig withDataWidth(int bits) {
-    return new RiffaConfig(channels, bits, vendorId, deviceId, linkGen, linkWidth, maxReadRequestBytes, fpgaName, fpgaId);
+    return new RiffaConfig(channels, bits, vendorId, deviceId, linkGen, linkWidth,
+        maxReadRequestBytes, fpgaName, fpgaId);
   }
 
   /** Changes the vendor only; the device id stays (use {@link #withDeviceId} too if it should change). */
   public RiffaConfig withVendorId(int vendor) {
-    return new RiffaConfig(channels, dataWidth, vendor, deviceId, linkGen, linkWidth, maxReadRequestBytes, fpgaName, fpgaId);
+    return new RiffaConfig(channels, dataWidth, vendor, deviceId, linkGen, linkWidth,
+        maxReadRequestBytes, fpgaName, fpgaId);
   }
 
   public RiffaConfig withDeviceId(int device) {
-    return new RiffaConfig(channels, dataWidth, vendorId, device, linkGen, linkWidth, maxReadRequestBytes, fpgaName, fpgaId);
+    return new RiffaConfig(channels, dataWidth, vendorId, device, linkGen, linkWidth,
+        maxReadRequestBytes, fpgaName, fpgaId);
   }
 
   public RiffaConfig withLink(int gen, int width) {
@@ -105,11 +108,13 @@ public record RiffaConfig(int channels, int dataWidth, int vendorId, int deviceI
   }
 
   public RiffaConfig withFpgaName(String name) {
-    return new RiffaConfig(channels, dataWidth, vendorId, deviceId, linkGen, linkWidth, maxReadRequestBytes, name, fpgaId);
+    return new RiffaConfig(channels, dataWidth, vendorId, deviceId, linkGen, linkWidth,
+        maxReadRequestBytes, name, fpgaId);
   }
 
   public RiffaConfig withFpgaId(int id) {
-    return new RiffaConfig(channels, dataWidth, vendorId, deviceId, linkGen, linkWidth, maxReadRequestBytes, fpgaName, id);
+    return new RiffaConfig(channels, dataWidth, vendorId, deviceId, linkGen, linkWidth,
+        maxReadRequestBytes, fpgaName, id);
   }
 
   /** 32-bit words per data beat: 2 for a 64-bit core, 4 for a 128-bit core. */

@@ -261,7 +261,8 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     DmaResult r = dmaRead(address, b, 0, b.length);
     if (r.ok()) {
       for (int i = 0; i < dst.length; i++) {
-        dst[i] = (b[4 * i] & 0xff) | (b[4 * i + 1] & 0xff) << 8 | (b[4 * i + 2] & 0xff) << 16 | (b[4 * i + 3] & 0xff) << 24;
+        dst[i] = (b[4 * i] & 0xff) | (b[4 * i + 1] & 0xff) << 8 | (b[4 * i + 2] & 0xff) << 16
+            | (b[4 * i + 3] & 0xff) << 24;
       }
     }
     return r;

@@ -11,7 +11,8 @@ import dev.driverlab.devices.model.DmaResult;
  *
  * <pre>
  *  *_SG_ADDR_LO/HI write ─► latch address
- *  *_SG_LEN write ─► wait until SG FIFO &lt; 224 beats ─► MRd (≤ max read, no 4 KiB crossing) ─► ...
+ *  *_SG_LEN write ─► wait until SG FIFO &lt; 224 beats (checked once per list)
+ *                    ─► MRd (≤ max read, no 4 KiB crossing) ─► ...
  *                    every completion's words go into the SG FIFO; the port pops 4-word elements
  *                    all list data in ─► *_SG_BUF_RECVD interrupt
  *  port flush (new transaction) ─► FIFO emptied, a fetch in progress abandoned without interrupt
@@ -37,6 +38,8 @@ final class SgRequester {
   private long addrHi;
   private boolean busy;
   private boolean waitingForSpace;
+  /** The room check passed for the list being fetched (sg_list_requester.v checks once, in CHECK). */
+  private boolean admitted;
   private long nextAddr;
   private long wordsLeft;
   /** Bumped on flush so a fetch in flight drops its data. */
@@ -72,8 +75,16 @@ final class SgRequester {
       addr &= ~3L;
     }
     busy = true;
+    admitted = false;
     nextAddr = addr;
     wordsLeft = v & 0xffffffffL;
+    long fits = (long) (RiffaRegisters.SG_FIFO_BEATS - SG_FETCH_THRESHOLD_BEATS) * ep.wordsPerBeat();
+    if (wordsLeft > fits) {
+      // The HDL admits a list when fewer than 224 beats wait, sized for 200 elements per width unit;
+      // a longer list would overrun its SG FIFO. We fetch it anyway and say so.
+      ep.complain("channel %d: %s SG list of %d words is longer than the %d the SG FIFO takes (driver num_sg)",
+          channel, hostSend ? "RX" : "TX", wordsLeft, fits);
+    }
     int gen = generation;
     ep.later(0, name + " SG fetch", () -> step(gen));
   }
@@ -86,9 +97,12 @@ final class SgRequester {
       finish();
       return;
     }
-    if (fifoBeats() >= SG_FETCH_THRESHOLD_BEATS) {
-      waitingForSpace = true; // re-checked when the port pops an element
-      return;
+    if (!admitted) {
+      if (fifoBeats() >= SG_FETCH_THRESHOLD_BEATS) {
+        waitingForSpace = true; // re-checked when the port pops an element
+        return;
+      }
+      admitted = true; // a whole list (at most 800 beats) fits from here on
     }
     int n = (int) Math.min(wordsLeft, Math.min(RiffaEndpoint.pageRemainingWords(nextAddr), ep.maxReadWords()));
     int[] words = new int[n];

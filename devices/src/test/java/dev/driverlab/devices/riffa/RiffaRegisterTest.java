@@ -188,4 +188,18 @@ class RiffaRegisterTest {
     assertEquals(6, d.reg(0, RX_TNFR_LEN_REG_OFF));
     assertEquals(2, core.ends.size());
   }
+
+  @Test
+  void anSgListLongerThanTheSgFifoTakesIsReported() {
+    RiffaRig r = RiffaRig.probed(new RiffaEndpoint(RiffaConfig.xilinx(1, 64), c -> new SinkCore()));
+    MiniDriver d = r.d();
+    d.reg(0, TX_SG_ADDR_LO_REG_OFF, d.recvSgBuf[0]);
+    d.reg(0, TX_SG_LEN_REG_OFF, 4 * 401); // num_sg is 400 for a 64-bit core
+    assertTrue(r.errors.get(0).endsWith(
+        "channel 0: TX SG list of 1604 words is longer than the 1600 the SG FIFO takes (driver num_sg)"),
+        r.errors.toString());
+    d.reg(0, TX_SG_LEN_REG_OFF, 4);
+    assertTrue(r.errors.get(1).endsWith("channel 0: TX_SG_LEN written while the previous list is still being fetched;"
+        + " write ignored"), r.errors.toString());
+  }
 }

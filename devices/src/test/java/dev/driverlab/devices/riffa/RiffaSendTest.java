@@ -47,7 +47,8 @@ class RiffaSendTest {
     assertEquals(16, op.words());
     assertEquals(0x1234567, core.starts.get(0).offset());
     assertFalse(core.starts.get(0).last());
-    assertEquals(List.of(new MiniDriver.Msg(MiniDriver.EVENT_SG_BUF_READ, 0), new MiniDriver.Msg(MiniDriver.EVENT_TXN_DONE, 16)),
+    assertEquals(List.of(new MiniDriver.Msg(MiniDriver.EVENT_SG_BUF_READ, 0),
+            new MiniDriver.Msg(MiniDriver.EVENT_TXN_DONE, 16)),
         op.seen);
   }
 

@@ -34,6 +34,37 @@ public final class Capabilities {
 
   private Capabilities() {}
 
+  /**
+   * Gives the capabilities already present in {@code cs} (e.g. loaded from a real dump) the writable
+   * bits a driver needs: PM control, MSI enable/address/data, MSI-X enable, PCIe Device Control.
+   */
+  public static void applyMasks(ConfigSpace cs) {
+    int pm = cs.findCapability(ID_PM);
+    if (pm != 0) {
+      cs.initWritable(pm + 4, 2, 0x0103);
+      cs.initW1c(pm + 4, 2, 0x8000);
+    }
+    int msi = cs.findCapability(ID_MSI);
+    if (msi != 0) {
+      int flags = cs.read16(msi + MSI_FLAGS);
+      cs.initWritable(msi + MSI_FLAGS, 2, MSI_FLAGS_ENABLE | MSI_FLAGS_QSIZE);
+      cs.initWritable(msi + MSI_ADDRESS_LO, 4, 0xfffffffcL);
+      if ((flags & MSI_FLAGS_64BIT) != 0) {
+        cs.initWritable(msi + MSI_ADDRESS_HI, 4, 0xffffffffL);
+      }
+      cs.initWritable(msi + msiDataOffset(flags), 2, 0xffff);
+    }
+    int msix = cs.findCapability(ID_MSIX);
+    if (msix != 0) {
+      cs.initWritable(msix + MSIX_FLAGS, 2, MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL);
+    }
+    int exp = cs.findCapability(ID_EXP);
+    if (exp != 0) {
+      cs.initWritable(exp + EXP_DEVCTL, 2, 0x7fff);
+      cs.initW1c(exp + EXP_DEVSTA, 2, 0x000f);
+    }
+  }
+
   /** Power Management, D0–D3hot, version 1.2 (PMC 0x0003). */
   public static int addPm(ConfigSpace cs) {
     int at = cs.addCapability(ID_PM, 8);
