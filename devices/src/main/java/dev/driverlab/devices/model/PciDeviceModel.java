@@ -36,6 +36,11 @@ public abstract class PciDeviceModel {
     declare(spec);
   }
 
+  /** True once the model is part of a machine (plugged into a slot). */
+  public final boolean plugged() {
+    return function != null;
+  }
+
   protected final Endpoint function() {
     if (function == null) {
       throw new IllegalStateException(getClass().getSimpleName() + " is not plugged into a machine");

@@ -433,10 +433,11 @@ public final class Endpoint extends PciFunction {
       s.status = cpl.status();
       return;
     }
-    if (cpl.ep()) {
-      s.poisoned = true;
-    }
     s.status = CplStatus.SC;
+    if (cpl.ep()) {
+      s.poisoned = true; // poisoned data must not be used: nothing is copied
+      return;
+    }
     int take = Math.min(cpl.payloadLength() - (cpl.lowerAddress() & 3), s.len - s.received);
     take = Math.min(take, cpl.byteCount());
     cpl.copyPayload(cpl.lowerAddress() & 3, s.dst, s.off + s.received, take);

@@ -13,7 +13,7 @@ import dev.driverlab.devices.pcie.tlp.Tlp;
 public final class Link {
   private final Fabric fabric;
   private final String name;
-  private final LinkTiming timing;
+  private LinkTiming timing;
   private final Bridge port;
   private final LinkPartner partner;
   private long busyPs;
@@ -31,8 +31,59 @@ public final class Link {
     return name;
   }
 
+  /** The trained link: the lower generation and width of the two ends. */
   public LinkTiming timing() {
     return timing;
+  }
+
+  /**
+   * Link training (inferred, simplified): both ends settle on the highest generation and the widest
+   * width they both support, read from their Link Capabilities; Link Status on both sides reports it.
+   */
+  void train() {
+    int gen = maxLinkSpeed(port);
+    int width = maxLinkWidth(port);
+    for (PciFunction f : partner.functions()) {
+      int cap = f.config().findCapability(dev.driverlab.devices.pcie.caps.Capabilities.ID_EXP);
+      if (cap != 0) {
+        gen = Math.min(gen, maxLinkSpeed(f));
+        width = Math.min(width, maxLinkWidth(f));
+        break;
+      }
+    }
+    if (gen < 1 || width < 1) {
+      return;
+    }
+    timing = new LinkTiming(gen, Integer.highestOneBit(width));
+    setStatus(port, timing);
+    for (PciFunction f : partner.functions()) {
+      setStatus(f, timing);
+    }
+  }
+
+  private static int lnkcap(PciFunction f) {
+    int cap = f.config().findCapability(dev.driverlab.devices.pcie.caps.Capabilities.ID_EXP);
+    return cap == 0 ? -1 : f.config().read32(cap + dev.driverlab.devices.pcie.caps.Capabilities.EXP_LNKCAP);
+  }
+
+  private static int maxLinkSpeed(PciFunction f) {
+    int c = lnkcap(f);
+    return c == -1 ? 5 : c & 0xf;
+  }
+
+  private static int maxLinkWidth(PciFunction f) {
+    int c = lnkcap(f);
+    return c == -1 ? 32 : (c >>> 4) & 0x3f;
+  }
+
+  private static void setStatus(PciFunction f, LinkTiming t) {
+    int cap = f.config().findCapability(dev.driverlab.devices.pcie.caps.Capabilities.ID_EXP);
+    if (cap == 0) {
+      return;
+    }
+    int at = cap + dev.driverlab.devices.pcie.caps.Capabilities.EXP_LNKSTA;
+    int sta = f.config().read16(at);
+    f.config().init(at, 2, (sta & ~0x3ff) | t.generation() | t.width() << 4);
   }
 
   public Bridge port() {

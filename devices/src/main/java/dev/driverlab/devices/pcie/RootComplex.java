@@ -96,6 +96,7 @@ public final class RootComplex {
     port.connectSecondaryLink(link);
     port.connectPrimary(this::fromRootPort);
     partner.attach(link);
+    link.train();
     bus0[device] = port;
     rootPorts.add(port);
     links.add(link);

@@ -52,6 +52,7 @@ public final class Slot implements LinkPartner {
     if (link != null) {
       card.attach(link);
       link.setUp(true);
+      link.train();
     }
   }
 

@@ -56,6 +56,7 @@ public final class Switch implements LinkPartner {
     Link link = new Link(fabric, name + "/" + dev, new LinkTiming(gen, width), port, partner);
     port.connectSecondaryLink(link);
     partner.attach(link);
+    link.train();
     downstream.add(port);
     links.add(link);
     return link;

@@ -80,6 +80,11 @@ public final class PciCore {
     scanBus(0, null);
     assignRoot();
     for (PciDev d : devices) {
+      if (d.bus == 0 && d.isBridge()) {
+        configureMps(d);
+      }
+    }
+    for (PciDev d : devices) {
       addSysfs(d);
     }
   }
@@ -369,6 +374,43 @@ public final class PciCore {
     }
   }
 
+  // ---- Max Payload Size (drivers/pci/probe.c pcie_bus_configure_settings, "safe" policy) ----------
+
+  private void configureMps(PciDev rootPort) {
+    List<PciDev> tree = new ArrayList<>();
+    collect(rootPort, tree);
+    int code = 5;
+    for (PciDev d : tree) {
+      if (d.pcie_cap != 0) {
+        code = Math.min(code, read(d, d.pcie_cap + 4, 4) & 7);
+      }
+    }
+    for (PciDev d : tree) {
+      setMps(d, code);
+    }
+  }
+
+  private void collect(PciDev d, List<PciDev> out) {
+    out.add(d);
+    for (PciDev c : d.children) {
+      collect(c, out);
+    }
+  }
+
+  private void setMps(PciDev d, int code) {
+    if (d.pcie_cap == 0) {
+      return;
+    }
+    int ctl = read(d, d.pcie_cap + 8, 2);
+    int was = (ctl >>> 5) & 7;
+    if (was != code) {
+      write(d, d.pcie_cap + 8, 2, (ctl & ~0xe0) | code << 5);
+      int supported = read(d, d.pcie_cap + 4, 4) & 7;
+      log(6, String.format("pci %s: Max Payload Size set to %4d/%4d (was %4d), Max Read Request %4d", d.name(),
+          128 << code, 128 << supported, 128 << was, 128 << ((ctl >>> 12) & 7)));
+    }
+  }
+
   // ---- hot plug ---------------------------------------------------------------------------------
 
   /** A card appeared in {@code slot}: scan below its port, place its BARs in the reserved window, bind. */
@@ -412,7 +454,13 @@ public final class PciCore {
       }
       addSysfs(d);
     }
+    int portMps = port.pcie_cap == 0 ? 0 : (read(port, port.pcie_cap + 8, 2) >>> 5) & 7;
     for (PciDev d : devices.subList(before, devices.size())) {
+      if (d.pcie_cap != 0) {
+        setMps(d, Math.min(portMps, read(d, d.pcie_cap + 4, 4) & 7));
+      }
+    }
+    for (PciDev d : List.copyOf(devices.subList(before, devices.size()))) {
       bindAny(d);
     }
   }
