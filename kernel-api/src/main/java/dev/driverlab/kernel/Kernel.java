@@ -385,10 +385,7 @@ public final class Kernel {
     for (Iterator<Process> it = processes().iterator(); it.hasNext(); ) {
       it.next().exit();
     }
-    SimThread t = sched.currentOrNull();
-    if (t != null) {
-      sched.release(t);
-    }
+    sched.shutdown();
     if (CURRENT.get() == this) {
       CURRENT.remove();
     }

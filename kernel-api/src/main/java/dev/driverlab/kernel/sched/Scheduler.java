@@ -121,6 +121,25 @@ public final class Scheduler {
     }
   }
 
+  /**
+   * Stops every other simulated thread (they end with {@link KernelHang} "killed" at their wait) and
+   * releases the caller: the machine is switched off. Parked Java threads do not outlive it.
+   */
+  public void shutdown() {
+    SimThread me = self.get();
+    synchronized (lock) {
+      for (SimThread t : threads) {
+        if (t != me) {
+          t.killed = true;
+        }
+      }
+      threads.clear();
+      running = null;
+      lock.notifyAll();
+    }
+    self.remove();
+  }
+
   /** Called when an adopted thread (e.g. a test's main thread) leaves the machine for good. */
   public void release(SimThread t) {
     self.remove();
@@ -252,6 +271,31 @@ public final class Scheduler {
         waitOnLock();
       }
     }
+  }
+
+  /**
+   * Gives the CPU to the next thread that may make progress, in creation order, and returns when this
+   * thread gets it back (the others ran until they waited). Returns at once if no other thread can run.
+   * Time does not pass here.
+   */
+  public boolean yieldCpu() {
+    SimThread me = current();
+    synchronized (lock) {
+      epoch++; // this thread ran since the others last looked
+      SimThread next = pickAfter(me, false);
+      if (next == null) {
+        return false;
+      }
+      running = next;
+      lock.notifyAll();
+      while (running != me && !me.killed) {
+        waitOnLock();
+      }
+    }
+    if (me.killed) {
+      throw new KernelHang("killed: " + me + " was yielding the CPU when the machine hung");
+    }
+    return true;
   }
 
   /** Waits for {@code t} to finish; rethrows nothing (see {@link SimThread#failure()}). */
