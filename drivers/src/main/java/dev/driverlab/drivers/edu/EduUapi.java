@@ -37,7 +37,7 @@ import static dev.driverlab.kernel.uapi.Ioctl._IOWR;
  * {@code len} 0 is accepted and moves nothing.
  *
  * <p>{@code read}/{@code write} on {@code /dev/eduN} move data through the same 4 KiB buffer, the file
- * position being the offset in it (see {@link EduFileOps}).
+ * position being the offset in it (see {@code EduFileOps}).
  */
 public final class EduUapi {
   private EduUapi() {}

@@ -682,7 +682,8 @@ public final class PciCore {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       Resource r = d.resource[i];
-      if (r.claimed()) {
+      boolean ours = d.driver == null || r.claimOwner == null || r.claimOwner == d.driver.owner;
+      if (r.claimed() && ours) {
         out.add(String.format("region BAR%d %s claimed by \"%s\" (at %s)", i, r.describe(), r.claimedBy, r.claimSite));
       }
     }
@@ -845,6 +846,7 @@ public final class PciCore {
     }
     r.claimedBy = null;
     r.claimOwner = null;
+    r.claimSite = null;
   }
 
   public int requestRegions(PciDev d, String name) {
@@ -852,8 +854,11 @@ public final class PciCore {
       int r = requestRegion(d, i, name);
       if (r != 0) {
         for (int j = 0; j < i; j++) {
-          if (d.resource[j].len() > 0) {
-            d.resource[j].claimedBy = null;
+          Resource undo = d.resource[j];
+          if (undo.len() > 0) {
+            undo.claimedBy = null;
+            undo.claimOwner = null;
+            undo.claimSite = null;
           }
         }
         return r;

@@ -12,6 +12,7 @@ final class Demo {
       {"lspci", "-s", "03:00.0", "-vv"},
       {"lsmod"},
       {"myioctl"},
+      {"edu-test"},
       {"dmesg", "--tail", "12"},
   };
 

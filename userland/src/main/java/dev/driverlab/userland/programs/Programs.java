@@ -18,6 +18,8 @@ public final class Programs {
     add(m, "lsmod", "list loaded modules", Lsmod::new);
     add(m, "lspci", "list PCI devices as pciutils does (-t -v -vv -vvv -n -nn -x -xxx -xxxx -k -s, -F dump)",
         LspciProgram::new);
+    add(m, "edu-test", "check an edu card: ident, liveness, factorials 0..12, DMA round trip (-d /dev/eduN)",
+        EduTest::new);
     add(m, "pcimem", "read or write a BAR word through /sys/bus/pci/devices/BDF/resourceN", Pcimem::new);
     add(m, "tlp", "decode TLP header dwords into fields, or encode fields into dwords", TlpTool::new);
     return java.util.Collections.unmodifiableMap(m);

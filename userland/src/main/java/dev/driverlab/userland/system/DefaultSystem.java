@@ -4,6 +4,7 @@ import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.edu.EduDevice;
 import dev.driverlab.devices.pcie.tlp.AnalyzerText;
 import dev.driverlab.devices.simpledma.SimpleDmaDevice;
+import dev.driverlab.drivers.edu.EduDriver;
 import dev.driverlab.drivers.myioctl.MyIoctl;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.fs.Chrdev;
@@ -27,6 +28,7 @@ public final class DefaultSystem {
   public static Map<String, Supplier<KernelModule>> bundledModules() {
     Map<String, Supplier<KernelModule>> m = new LinkedHashMap<>();
     m.put("myioctl", MyIoctl::new);
+    m.put("edu", EduDriver::new);
     return m;
   }
 
