@@ -28,7 +28,7 @@ public final class PageAllocator {
       long start = e.getKey();
       long end = start + e.getValue();
       long a = (start + align - 1) & -align;
-      if (a + size <= end && a + size - 1 <= limit) {
+      if (a + size <= end && Long.compareUnsigned(a + size - 1, limit) <= 0) {
         free.remove(start);
         if (a > start) {
           free.put(start, a - start);
@@ -39,7 +39,7 @@ public final class PageAllocator {
         totalFree -= size;
         return a;
       }
-      if (start > limit) {
+      if (Long.compareUnsigned(start, limit) > 0) {
         break;
       }
     }

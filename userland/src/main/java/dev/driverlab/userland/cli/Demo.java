@@ -13,6 +13,7 @@ final class Demo {
       {"lsmod"},
       {"myioctl"},
       {"edu-test"},
+      {"simple-dma"},
       {"dmesg", "--tail", "12"},
   };
 

@@ -20,6 +20,8 @@ public final class Programs {
         LspciProgram::new);
     add(m, "edu-test", "check an edu card: ident, liveness, factorials 0..12, DMA round trip (-d /dev/eduN)",
         EduTest::new);
+    add(m, "simple-dma", "the tutorial's DMA: 32 bytes into device RAM 0x8000 and back (--size, --offset, --to-host)",
+        SimpleDma::new);
     add(m, "pcimem", "read or write a BAR word through /sys/bus/pci/devices/BDF/resourceN", Pcimem::new);
     add(m, "tlp", "decode TLP header dwords into fields, or encode fields into dwords", TlpTool::new);
     return java.util.Collections.unmodifiableMap(m);

@@ -6,6 +6,7 @@ import dev.driverlab.devices.pcie.tlp.AnalyzerText;
 import dev.driverlab.devices.simpledma.SimpleDmaDevice;
 import dev.driverlab.drivers.edu.EduDriver;
 import dev.driverlab.drivers.myioctl.MyIoctl;
+import dev.driverlab.drivers.simpledma.SimpleDmaDriver;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.fs.Chrdev;
 import dev.driverlab.kernel.module.KernelModule;
@@ -29,6 +30,7 @@ public final class DefaultSystem {
     Map<String, Supplier<KernelModule>> m = new LinkedHashMap<>();
     m.put("myioctl", MyIoctl::new);
     m.put("edu", EduDriver::new);
+    m.put("simple_dma", SimpleDmaDriver::new);
     return m;
   }
 
@@ -43,8 +45,9 @@ public final class DefaultSystem {
   /** Builds the default machine, boots it and loads the bundled drivers. */
   public static DefaultSystem boot() {
     Machine m = Machine.createDefault();
-    m.plug(new EduDevice());
-    m.plug(new SimpleDmaDevice());
+    m.slot("switch0/1").plug(new EduDevice());
+    // A direct root-port slot: the tutorial's one MRd and one CplD cross a single link in --trace.
+    m.slot("00:03.0").plug(new SimpleDmaDevice());
     Kernel k = Kernel.boot(m);
     DefaultSystem s = new DefaultSystem(m, k);
     for (Map.Entry<String, Supplier<KernelModule>> e : bundledModules().entrySet()) {
