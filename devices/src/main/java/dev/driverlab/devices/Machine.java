@@ -166,6 +166,7 @@ public final class Machine {
   public Slot hotPlug(PciDeviceModel model, String slotName) {
     Slot s = slot(slotName);
     s.plug(model);
+    s.link().setUp(true);
     for (Consumer<Slot> l : hotplugListeners) {
       l.accept(s);
     }
@@ -174,6 +175,29 @@ public final class Machine {
 
   public void addHotplugListener(Consumer<Slot> l) {
     hotplugListeners.add(l);
+  }
+
+  private final List<Consumer<Slot>> removalListeners = new ArrayList<>();
+
+  /**
+   * Surprise removal: the card leaves {@code slotName} and its link goes down; requests to it fail as
+   * on a dead link. The listeners (the kernel's pciehp) are told afterwards.
+   */
+  public Slot surpriseRemove(String slotName) {
+    Slot s = slot(slotName);
+    if (!s.occupied()) {
+      throw new IllegalStateException("slot " + slotName + " is empty");
+    }
+    s.unplug();
+    s.link().setUp(false);
+    for (Consumer<Slot> l : removalListeners) {
+      l.accept(s);
+    }
+    return s;
+  }
+
+  public void addRemovalListener(Consumer<Slot> l) {
+    removalListeners.add(l);
   }
 
   // ---- the CPU's physical accesses --------------------------------------------------------------

@@ -118,6 +118,11 @@ public final class Kernel {
         pci.hotAdd(slot);
       }
     });
+    machine.addRemovalListener(slot -> {
+      try (Scope s = enter()) {
+        pci.hotRemoveSlot(slot);
+      }
+    });
   }
 
   /** The kernel bound to the calling thread. */

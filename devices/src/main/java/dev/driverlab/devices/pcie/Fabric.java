@@ -2,6 +2,7 @@ package dev.driverlab.devices.pcie;
 
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpInterceptor;
 import dev.driverlab.devices.pcie.tlp.TlpObserver;
 import dev.driverlab.devices.time.VirtualClock;
 import java.util.List;
@@ -18,6 +19,8 @@ public final class Fabric {
   private final List<TlpObserver> observers = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> errorSinks = new CopyOnWriteArrayList<>();
   private volatile boolean observed;
+  private final List<TlpInterceptor> interceptors = new CopyOnWriteArrayList<>();
+  private volatile boolean intercepted;
 
   public Fabric(VirtualClock clock) {
     this.clock = clock;
@@ -35,6 +38,31 @@ public final class Fabric {
       observers.remove(o);
       observed = !observers.isEmpty();
     };
+  }
+
+  /** Lets {@code i} pass, change or drop every TLP before it crosses a link. Returns a handle that removes it. */
+  public AutoCloseable addInterceptor(TlpInterceptor i) {
+    interceptors.add(i);
+    intercepted = true;
+    return () -> {
+      interceptors.remove(i);
+      intercepted = !interceptors.isEmpty();
+    };
+  }
+
+  /** Runs the interceptors: the TLP to send, or null if one dropped it. */
+  Tlp intercept(LinkDirection dir, String link, Tlp tlp) {
+    if (!intercepted) {
+      return tlp;
+    }
+    long now = clock.nowNs();
+    for (TlpInterceptor i : interceptors) {
+      if (tlp == null) {
+        return null;
+      }
+      tlp = i.intercept(now, dir, link, tlp);
+    }
+    return tlp;
   }
 
   /** Receives one line per hardware-level error (the kernel prints them to dmesg). */

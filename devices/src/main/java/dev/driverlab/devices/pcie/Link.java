@@ -109,23 +109,44 @@ public final class Link {
   }
 
   Tlp down(Tlp tlp) {
-    busyPs += timing.tlpTimePs(tlp);
-    fabric.trace(LinkDirection.DOWNSTREAM, name, tlp);
+    Tlp sent = fabric.intercept(LinkDirection.DOWNSTREAM, name, tlp);
+    if (sent == null) {
+      return null; // dropped: a non-posted request now ends in a completion timeout
+    }
+    if (sent.type().completion() && !tlp.type().completion()) {
+      return sent; // the interceptor answered the request itself
+    }
+    busyPs += timing.tlpTimePs(sent);
+    fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
     if (!up) {
       return null;
     }
-    Tlp cpl = partner.fromUpstream(tlp);
+    Tlp cpl = partner.fromUpstream(sent);
     if (cpl != null) {
-      busyPs += timing.tlpTimePs(cpl);
-      fabric.trace(LinkDirection.UPSTREAM, name, cpl);
+      cpl = fabric.intercept(LinkDirection.UPSTREAM, name, cpl);
+      if (cpl != null) {
+        busyPs += timing.tlpTimePs(cpl);
+        fabric.trace(LinkDirection.UPSTREAM, name, cpl);
+      }
     }
     return cpl;
   }
 
   /** A TLP from the partner going up; the port forwards it. {@code child} is the device number below. */
   CplStatus up(Tlp tlp) {
-    busyPs += timing.tlpTimePs(tlp);
-    fabric.trace(LinkDirection.UPSTREAM, name, tlp);
-    return up ? port.fromSecondary(tlp, 0) : CplStatus.UR;
+    if (!up) {
+      return CplStatus.UR;
+    }
+    Tlp sent = fabric.intercept(LinkDirection.UPSTREAM, name, tlp);
+    if (sent == null) {
+      return CplStatus.SC; // dropped on the wire: the requester learns nothing (reads time out)
+    }
+    if (sent.type().completion() && !tlp.type().completion()) {
+      partner.fromUpstream(sent); // answered in place of the request: back down to the requester
+      return sent.status();
+    }
+    busyPs += timing.tlpTimePs(sent);
+    fabric.trace(LinkDirection.UPSTREAM, name, sent);
+    return port.fromSecondary(sent, 0);
   }
 }

@@ -485,7 +485,33 @@ public final class PciCore {
     }
   }
 
-  /** Surprise removal: unbinds the functions below {@code slot}'s port and forgets them. */
+  /**
+   * pciehp after a surprise removal from {@code slot}: the port reports the card gone and the link
+   * down; every function below is unbound (the driver's remove sees a dead device: reads return all
+   * ones) and forgotten.
+   */
+  public void hotRemoveSlot(Slot slot) {
+    dev.driverlab.devices.pcie.tlp.PcieId portId = slot.link().port().id();
+    PciDev port = find(portId.bus(), portId.device() << 3 | portId.function());
+    if (port == null) {
+      log(3, "pciehp: card removed from slot " + slot.name() + ", but no port is known for it");
+      return;
+    }
+    log(6, String.format("pcieport %s: pciehp: Slot(%s): Card not present", port.name(), slot.name()));
+    log(6, String.format("pcieport %s: pciehp: Slot(%s): Link Down", port.name(), slot.name()));
+    for (PciDev d : List.copyOf(port.children)) {
+      removeTree(d);
+    }
+  }
+
+  private void removeTree(PciDev d) {
+    for (PciDev c : List.copyOf(d.children)) {
+      removeTree(c);
+    }
+    hotRemove(d);
+  }
+
+  /** Unbinds {@code d} (its driver's remove runs) and forgets it. */
   public void hotRemove(PciDev d) {
     if (d.driver != null) {
       unbind(d);

@@ -1,0 +1,435 @@
+package dev.driverlab.devices.pcie.check;
+
+import dev.driverlab.devices.Machine;
+import dev.driverlab.devices.pcie.Bridge;
+import dev.driverlab.devices.pcie.PciFunction;
+import dev.driverlab.devices.pcie.RootComplex;
+import dev.driverlab.devices.pcie.caps.Capabilities;
+import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.LinkDirection;
+import dev.driverlab.devices.pcie.tlp.PcieId;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpObserver;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A protocol checker on every link, like the assertion checkers of PCIe verification IP: it watches
+ * each TLP and reports the transaction-layer rules it breaks ({@link ProtocolRule}), so a broken device
+ * model (or a broken Root Complex) fails as loudly as a broken driver. It only watches: a violation
+ * is recorded and handed to the listeners; the TLP goes on as the model sent it.
+ *
+ * <pre>
+ *  every TLP         Fmt/Type known, header size right ........................... MALFORMED
+ *  MRd, MRdLk, MWr   (address &amp; 0xfff) + Length*4 &lt;= 4096 .......................... CROSSES_4K
+ *                    1 DW: Last BE 0; more: both BEs non-zero, contiguous unless a
+ *                    QW-aligned 2 DW request ...................................... BYTE_ENABLES
+ *  MRd               Length*4 &lt;= requester's Max_Read_Request_Size (Device Control)  MAX_READ_REQUEST
+ *  MWr, CplD         Length*4 &lt;= Max_Payload_Size of the requester and of the link's
+ *                    port (Device Control bits 7:5) .................................. MAX_PAYLOAD
+ *  non-posted        (requester, tag) not already outstanding on this link ......... TAG_IN_USE
+ *                    completed within {@link #DEFAULT_COMPLETION_TIMEOUT_NS}, or by
+ *                    the end of the run ({@link #finish}) ............................ COMPLETION_TIMEOUT
+ *  Cpl, CplD         matches an outstanding (requester, tag) on this link ........... UNEXPECTED_COMPLETION
+ *  memory read       Byte Count = bytes still owed ................................... COMPLETION_BYTE_COUNT
+ *  completions       Lower Address = low 7 bits of the next byte's address ........... COMPLETION_LOWER_ADDRESS
+ *                    a partial completion ends on the completer's RCB ................ COMPLETION_BOUNDARY
+ *                    the last one's Length covers exactly the bytes left ............. COMPLETION_LENGTH
+ * </pre>
+ *
+ * <p>State is kept per link: a request and its completions cross each link on their path, so every
+ * link sees the whole exchange. The rules that only look at one header (MALFORMED, CROSSES_4K,
+ * BYTE_ENABLES) cannot fail for a {@link Tlp} value, whose factories refuse such headers; they guard
+ * the raw door, {@link #check(long, LinkDirection, String, int[])}, for headers from a trace or built
+ * on purpose with {@code TlpFields.encode}.
+ *
+ * <p>Where the limits come from: Max_Payload_Size and Max_Read_Request_Size from the PCI Express
+ * capability's Device Control (read directly from the function's config space, as the hardware
+ * itself knows them; a function without the capability has no such limit here), the Read Completion
+ * Boundary from the completer's Link Control bit 3 (64 or 128 bytes), or {@link RootComplex#RCB} for
+ * the Root Complex.
+ */
+public final class TlpProtocolChecker implements TlpObserver {
+  /**
+   * How long a non-posted request may wait for its completion: 50 ms, the top of the default range of
+   * the Completion Timeout mechanism (PCIe Base Spec §2.8, Device Control 2 value 0000b: 50 µs to
+   * 50 ms).
+   */
+  public static final long DEFAULT_COMPLETION_TIMEOUT_NS = 50_000_000L;
+
+  /** A request still waiting for (the rest of) its completion on one link. */
+  private static final class Outstanding {
+    final TlpFacts request;
+    final String text;
+    final long sentNs;
+    final LinkDirection dir;
+    final boolean memoryRead;
+    /** Bytes still owed (memory reads). */
+    int remaining;
+    /** Address of the next byte owed (memory reads). */
+    long next;
+
+    Outstanding(TlpFacts request, long sentNs, LinkDirection dir) {
+      this.request = request;
+      this.text = request.text();
+      this.sentNs = sentNs;
+      this.dir = dir;
+      this.memoryRead = request.type == TlpType.MRD || request.type == TlpType.MRDLK;
+      this.remaining = memoryRead ? Math.max(1, request.requestBytes()) : 4;
+      this.next = memoryRead ? request.firstByteAddress() : 0;
+    }
+  }
+
+  private final FabricTopology topology;
+  private final long completionTimeoutNs;
+  private final Map<String, Map<Integer, Outstanding>> outstanding = new HashMap<>();
+  private final List<ProtocolViolation> violations = new ArrayList<>();
+  private final List<Consumer<ProtocolViolation>> listeners = new CopyOnWriteArrayList<>();
+  private long lastNs;
+
+  /** A checker that reads limits through {@code topology}, with the default completion timeout. */
+  public TlpProtocolChecker(FabricTopology topology) {
+    this(topology, DEFAULT_COMPLETION_TIMEOUT_NS);
+  }
+
+  public TlpProtocolChecker(FabricTopology topology, long completionTimeoutNs) {
+    this.topology = Objects.requireNonNull(topology, "topology");
+    if (completionTimeoutNs <= 0) {
+      throw new IllegalArgumentException("completion timeout must be positive: " + completionTimeoutNs);
+    }
+    this.completionTimeoutNs = completionTimeoutNs;
+  }
+
+  /** Creates a checker for {@code machine} and adds it as an observer of every link. */
+  public static TlpProtocolChecker install(Machine machine) {
+    TlpProtocolChecker c = new TlpProtocolChecker(FabricTopology.of(machine));
+    machine.fabric().addObserver(c);
+    return c;
+  }
+
+  /** Calls {@code l} with every violation from now on (on the simulation thread, as it is found). */
+  public void addListener(Consumer<ProtocolViolation> l) {
+    listeners.add(Objects.requireNonNull(l, "listener"));
+  }
+
+  /** Every violation found so far, oldest first. */
+  public synchronized List<ProtocolViolation> violations() {
+    return List.copyOf(violations);
+  }
+
+  /** Forgets the violations found so far (a test that expected them); outstanding requests stay. */
+  public synchronized void clearViolations() {
+    violations.clear();
+  }
+
+  /** Requests still waiting for their completions, one analyzer line each ("link: TLP"). */
+  public synchronized List<String> outstanding() {
+    List<String> out = new ArrayList<>();
+    outstanding.forEach((link, map) -> map.values().forEach(o -> out.add(link + ": " + o.text)));
+    return out;
+  }
+
+  // ---- the two doors ---------------------------------------------------------------------------
+
+  @Override
+  public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
+    check(timeNs, dir, linkName, TlpFacts.of(tlp));
+  }
+
+  /**
+   * Checks a raw header (3 or 4 DWs, as {@link Tlp#headerDwords()} lays them out) that crossed
+   * {@code linkName}: the door for headers a {@link Tlp} could not even hold. The payload is not
+   * needed: the rules read Length.
+   */
+  public void check(long timeNs, LinkDirection dir, String linkName, int[] headerDwords) {
+    TlpFacts f;
+    try {
+      f = TlpFacts.of(headerDwords);
+    } catch (IllegalArgumentException e) {
+      String text = headerDwords == null ? "no header" : hex(headerDwords);
+      violation(ProtocolRule.MALFORMED, timeNs, linkName, dir, null, e.getMessage(), text);
+      return;
+    }
+    check(timeNs, dir, linkName, f);
+  }
+
+  /**
+   * The end of a run: every request still outstanding never got its completion. Reports each as
+   * COMPLETION_TIMEOUT, forgets them, and returns every violation found.
+   */
+  public List<ProtocolViolation> finish(long nowNs) {
+    List<Outstanding> left = new ArrayList<>();
+    List<String> linksOf = new ArrayList<>();
+    synchronized (this) {
+      outstanding.forEach((link, map) -> map.values().forEach(o -> {
+        left.add(o);
+        linksOf.add(link);
+      }));
+      outstanding.clear();
+    }
+    for (int i = 0; i < left.size(); i++) {
+      Outstanding o = left.get(i);
+      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir, o.request.requester,
+          String.format("%s tag %d from %s was never completed (sent at %d ns, run ended at %d ns)",
+              o.request.type.mnemonic(), o.request.tag, o.request.requester, o.sentNs, nowNs), o.text);
+    }
+    return violations();
+  }
+
+  // ---- rules -----------------------------------------------------------------------------------
+
+  private void check(long timeNs, LinkDirection dir, String link, TlpFacts f) {
+    expire(timeNs);
+    TlpType t = f.type;
+    if (t.isMemory()) {
+      checkRequestHeader(timeNs, dir, link, f);
+    }
+    if (t == TlpType.MRD || t == TlpType.MRDLK) {
+      int mrrs = maxReadRequest(topology.function(f.requester));
+      if (mrrs > 0 && f.lengthDw * 4 > mrrs) {
+        violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester, String.format(
+            "%s of %d bytes exceeds the requester's Max_Read_Request_Size of %d bytes", t.mnemonic(),
+            f.lengthDw * 4, mrrs), f.text());
+      }
+    }
+    if (t == TlpType.MWR) {
+      checkPayload(timeNs, dir, link, f, f.requester, "requester");
+    }
+    if (t.nonPosted()) {
+      request(timeNs, dir, link, f);
+    } else if (t.completion()) {
+      completion(timeNs, dir, link, f);
+    }
+  }
+
+  /** §2.2.7 (4 KiB) and §2.2.5 (byte enables). */
+  private void checkRequestHeader(long timeNs, LinkDirection dir, String link, TlpFacts f) {
+    if ((f.address & 0xfff) + f.lengthDw * 4L > 0x1000) {
+      violation(ProtocolRule.CROSSES_4K, timeNs, link, dir, f.requester, String.format(
+          "%s of %d DW at %#x crosses a 4 KiB boundary (ends at %#x)", f.type.mnemonic(), f.lengthDw, f.address,
+          f.address + f.lengthDw * 4L - 1), f.text());
+    }
+    String be = byteEnableProblem(f);
+    if (be != null) {
+      violation(ProtocolRule.BYTE_ENABLES, timeNs, link, dir, f.requester, be, f.text());
+    }
+  }
+
+  private static String byteEnableProblem(TlpFacts f) {
+    if (f.lengthDw == 1) {
+      return f.lastBe == 0 ? null : String.format("Last DW BE must be 0 for a 1 DW request, is %#x", f.lastBe);
+    }
+    if (f.firstBe == 0 || f.lastBe == 0) {
+      return String.format("a %d DW request needs non-zero First and Last DW BE, has %#x/%#x", f.lengthDw,
+          f.firstBe, f.lastBe);
+    }
+    boolean qwAligned2Dw = f.lengthDw == 2 && (f.address & 4) == 0;
+    boolean firstOk = f.firstBe == 0xf || f.firstBe == 0xe || f.firstBe == 0xc || f.firstBe == 0x8;
+    boolean lastOk = f.lastBe == 0xf || f.lastBe == 0x7 || f.lastBe == 0x3 || f.lastBe == 0x1;
+    if (!qwAligned2Dw && (!firstOk || !lastOk)) {
+      return String.format("non-contiguous byte enables in a %d DW request: First %#x, Last %#x", f.lengthDw,
+          f.firstBe, f.lastBe);
+    }
+    return null;
+  }
+
+  /** §2.2.2: a payload no larger than the Max_Payload_Size of the function and of the link's port. */
+  private void checkPayload(long timeNs, LinkDirection dir, String link, TlpFacts f, PcieId endpoint, String role) {
+    int bytes = f.lengthDw * 4;
+    int fnMps = maxPayload(topology.function(endpoint));
+    if (fnMps > 0 && bytes > fnMps) {
+      violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
+          "%s payload of %d bytes exceeds the %s's Max_Payload_Size of %d bytes", f.type.mnemonic(), bytes, role,
+          fnMps), f.text());
+      return;
+    }
+    Bridge port = topology.portOf(link);
+    int portMps = maxPayload(port);
+    if (portMps > 0 && bytes > portMps) {
+      violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
+          "%s payload of %d bytes exceeds Max_Payload_Size %d of the port above link %s (%s)", f.type.mnemonic(),
+          bytes, portMps, link, port.name()), f.text());
+    }
+  }
+
+  private static PcieId sender(TlpFacts f) {
+    return f.completer != null ? f.completer : f.requester;
+  }
+
+  private void request(long timeNs, LinkDirection dir, String link, TlpFacts f) {
+    if (dir == LinkDirection.DOWNSTREAM && !topology.linkUp(link)) {
+      return; // the model drops requests on a dead link: nobody could ever complete them
+    }
+    int key = key(f.requester, f.tag);
+    Outstanding prev;
+    synchronized (this) {
+      Map<Integer, Outstanding> map = outstanding.computeIfAbsent(link, x -> new LinkedHashMap<>());
+      prev = map.put(key, new Outstanding(f, timeNs, dir));
+    }
+    if (prev != null) {
+      violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester, String.format(
+          "%s reuses tag %d while its %s sent at %d ns is still waiting for a completion", f.requester, f.tag,
+          prev.request.type.mnemonic(), prev.sentNs), f.text());
+    }
+  }
+
+  private void completion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
+    int key = key(c.requester, c.tag);
+    Outstanding o;
+    synchronized (this) {
+      Map<Integer, Outstanding> map = outstanding.get(link);
+      o = map == null ? null : map.get(key);
+    }
+    if (o == null) {
+      violation(ProtocolRule.UNEXPECTED_COMPLETION, timeNs, link, dir, c.completer, String.format(
+          "%s for %s tag %d, which has no request outstanding on this link", c.type.mnemonic(), c.requester, c.tag),
+          c.text());
+      return;
+    }
+    if (c.type.hasData()) {
+      checkPayload(timeNs, dir, link, c, c.requester, "requester");
+    }
+    if (!o.memoryRead || c.status != CplStatus.SC || !c.type.hasData()) {
+      if (o.memoryRead && c.byteCount != o.remaining) {
+        violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer, String.format(
+            "%s %s has Byte Count %d, but %d bytes remained", c.type.mnemonic(), c.status, c.byteCount,
+            o.remaining), c.text());
+      }
+      done(link, key);
+      return;
+    }
+    if (c.byteCount != o.remaining) {
+      violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer, String.format(
+          "CplD has Byte Count %d, but %d bytes of the %d-byte read remained", c.byteCount, o.remaining,
+          Math.max(1, o.request.requestBytes())), c.text());
+    }
+    int wantLa = (int) (o.next & 0x7f);
+    if (c.lowerAddress != wantLa) {
+      violation(ProtocolRule.COMPLETION_LOWER_ADDRESS, timeNs, link, dir, c.completer, String.format(
+          "CplD has Lower Address %#04x, but its first byte is at %#x (Lower Address %#04x)", c.lowerAddress,
+          o.next, wantLa), c.text());
+    }
+    int lead = (int) (o.next & 3);
+    int carried = c.lengthDw * 4 - lead;
+    if (carried >= o.remaining) {
+      int wantDw = (lead + o.remaining + 3) >>> 2;
+      if (c.lengthDw != wantDw) {
+        violation(ProtocolRule.COMPLETION_LENGTH, timeNs, link, dir, c.completer, String.format(
+            "the last CplD must carry the %d remaining bytes in %d DW, has Length %d DW", o.remaining, wantDw,
+            c.lengthDw), c.text());
+      }
+      done(link, key);
+      return;
+    }
+    long end = o.next + carried;
+    int rcb = readCompletionBoundary(c.completer);
+    if ((end & (rcb - 1)) != 0) {
+      violation(ProtocolRule.COMPLETION_BOUNDARY, timeNs, link, dir, c.completer, String.format(
+          "a partial CplD must end on the completer's %d-byte Read Completion Boundary, this one ends at %#x",
+          rcb, end), c.text());
+    }
+    synchronized (this) {
+      o.remaining -= carried;
+      o.next = end;
+    }
+  }
+
+  private synchronized void done(String link, int key) {
+    Map<Integer, Outstanding> map = outstanding.get(link);
+    if (map != null) {
+      map.remove(key);
+    }
+  }
+
+  /** Reports requests older than the completion timeout (checked whenever time has moved on). */
+  private void expire(long nowNs) {
+    List<Outstanding> late = new ArrayList<>();
+    List<String> lateLinks = new ArrayList<>();
+    synchronized (this) {
+      if (nowNs == lastNs || outstanding.isEmpty()) {
+        lastNs = nowNs;
+        return;
+      }
+      lastNs = nowNs;
+      for (Map.Entry<String, Map<Integer, Outstanding>> e : outstanding.entrySet()) {
+        for (Iterator<Outstanding> it = e.getValue().values().iterator(); it.hasNext(); ) {
+          Outstanding o = it.next();
+          if (nowNs - o.sentNs > completionTimeoutNs) {
+            late.add(o);
+            lateLinks.add(e.getKey());
+            it.remove();
+          }
+        }
+      }
+    }
+    for (int i = 0; i < late.size(); i++) {
+      Outstanding o = late.get(i);
+      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir, o.request.requester,
+          String.format("%s tag %d from %s got no completion within %d ns (sent at %d ns)",
+              o.request.type.mnemonic(), o.request.tag, o.request.requester, completionTimeoutNs, o.sentNs), o.text);
+    }
+  }
+
+  // ---- limits from config space ----------------------------------------------------------------
+
+  private static int pcieCap(PciFunction f) {
+    return f == null ? 0 : f.config().findCapability(Capabilities.ID_EXP);
+  }
+
+  /** Max_Payload_Size in bytes (Device Control bits 7:5), or 0 if unknown. */
+  static int maxPayload(PciFunction f) {
+    int cap = pcieCap(f);
+    return cap == 0 ? 0 : 128 << ((f.config().read16(cap + Capabilities.EXP_DEVCTL) & Capabilities.EXP_DEVCTL_PAYLOAD)
+        >>> 5);
+  }
+
+  /** Max_Read_Request_Size in bytes (Device Control bits 14:12), or 0 if unknown. */
+  static int maxReadRequest(PciFunction f) {
+    int cap = pcieCap(f);
+    return cap == 0 ? 0 : 128 << ((f.config().read16(cap + Capabilities.EXP_DEVCTL) & Capabilities.EXP_DEVCTL_READRQ)
+        >>> 12);
+  }
+
+  /** The completer's RCB: Link Control bit 3 (0: 64, 1: 128 bytes); the Root Complex's own otherwise. */
+  private int readCompletionBoundary(PcieId completer) {
+    PciFunction f = topology.function(completer);
+    int cap = pcieCap(f);
+    if (cap == 0) {
+      return RootComplex.RCB;
+    }
+    return (f.config().read16(cap + Capabilities.EXP_LNKCTL) & 0x8) != 0 ? 128 : 64;
+  }
+
+  // ---- reporting -------------------------------------------------------------------------------
+
+  private void violation(ProtocolRule rule, long timeNs, String link, LinkDirection dir, PcieId culprit,
+      String message, String text) {
+    ProtocolViolation v = new ProtocolViolation(rule, timeNs, link, dir, culprit, message, text);
+    synchronized (this) {
+      violations.add(v);
+    }
+    for (Consumer<ProtocolViolation> l : listeners) {
+      l.accept(v);
+    }
+  }
+
+  private static int key(PcieId requester, int tag) {
+    return requester.requesterId() << 10 | tag;
+  }
+
+  private static String hex(int[] dw) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < dw.length; i++) {
+      sb.append(i == 0 ? "" : " ").append(String.format("dw%d=0x%08x", i, dw[i]));
+    }
+    return sb.toString();
+  }
+}
