@@ -4,6 +4,7 @@ import static dev.driverlab.kernel.uapi.Errno.*;
 
 import dev.driverlab.devices.Machine;
 import dev.driverlab.kernel.base.Device;
+import dev.driverlab.kernel.check.KernelChecks;
 import dev.driverlab.kernel.debug.BugReporter;
 import dev.driverlab.kernel.debug.Check;
 import dev.driverlab.kernel.debug.FaultInjection;
@@ -59,6 +60,10 @@ public final class Kernel {
   private final List<Process> processes = new ArrayList<>();
   private final java.util.Map<Object, java.util.Set<Object>> lockGraph = new java.util.HashMap<>();
   private int nextPid = 100;
+  /** Per-kernel state of optional subsystems (e.g. the checks), keyed by their class. */
+  private final java.util.Map<Class<?>, Object> attachments = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The kernel that was bound to the booting thread before this one (restored at shutdown). */
+  private Kernel bootedOver;
 
   /** Restores the previous binding on close. */
   public interface Scope extends AutoCloseable {
@@ -88,6 +93,7 @@ public final class Kernel {
 
   public static Kernel boot(Machine machine, String hostname) {
     Kernel k = new Kernel(machine, hostname);
+    k.bootedOver = CURRENT.get();
     k.sched.adoptCurrentThread("init", null);
     CURRENT.set(k);
     k.start();
@@ -109,6 +115,7 @@ public final class Kernel {
       dmesg.log(6, "DMAR: IOMMU enabled");
     }
     machine.fabric().addErrorSink(line -> dmesg.log(3, line));
+    KernelChecks.install(this);
     sched.setAfterEvent(irq::deliverPending);
     machine.rootComplex().setInterruptSink(irq);
     SpecialFiles.install(this);
@@ -212,6 +219,15 @@ public final class Kernel {
 
   public PciCore pci() {
     return pci;
+  }
+
+  /** The kernel's instance of {@code type}, made by {@code make} on first use (state hangs off the kernel). */
+  public <T> T attachment(Class<T> type, java.util.function.Function<Kernel, T> make) {
+    return type.cast(attachments.computeIfAbsent(type, t -> make.apply(this)));
+  }
+
+  public <T> T attachmentOrNull(Class<T> type) {
+    return type.cast(attachments.get(type));
   }
 
   /** Lockdep's lock-order graph: lock → locks taken while it was held. */
@@ -332,7 +348,7 @@ public final class Kernel {
     SimThread t = sched.currentOrNull();
     if (t != null && t.atomic()) {
       bugs.report(Check.ATOMIC_SLEEP, null, "BUG: sleeping function called from invalid context: " + what,
-          "in_atomic()", t.preemptCount > 0 ? 1 : 0, "irqs_disabled()", t.irqsDisabled > 0 ? 1 : 0,
+          "in_atomic()", t.preemptCount > 0 || t.hardirq > 0 || t.softirq > 0 || t.bhDisabled > 0 ? 1 : 0, "irqs_disabled()", t.irqsDisabled > 0 ? 1 : 0,
           "in_interrupt()", t.inInterrupt() ? 1 : 0, "pid", currentPid(), "name", t.name());
       return false;
     }
@@ -356,6 +372,9 @@ public final class Kernel {
 
   /** "edu" for a device bound to edu, the running module's name otherwise. */
   public String describeDriver(Object device) {
+    if (device instanceof PciDev p && p.dev.driverName() != null) {
+      return p.dev.driverName();
+    }
     if (device instanceof Device d && d.driverName() != null) {
       return d.driverName();
     }
@@ -390,9 +409,15 @@ public final class Kernel {
     for (Iterator<Process> it = processes().iterator(); it.hasNext(); ) {
       it.next().exit();
     }
+    try (Scope s = enter()) {
+      KernelChecks.of(this).finish();
+    }
     sched.shutdown();
     if (CURRENT.get() == this) {
-      CURRENT.remove();
+      CURRENT.set(bootedOver);
+      if (bootedOver == null) {
+        CURRENT.remove();
+      }
     }
   }
 

@@ -199,6 +199,9 @@ public final class Bridge extends PciFunction {
         fabric.error("%s: Bus Master Enable is clear on this bridge: %s %s at %#x from %s refused (master abort)",
             name, role.name().toLowerCase().replace('_', ' '), t, tlp.address(), tlp.requester());
         config.setBits16(SEC_STATUS, STATUS_REC_MASTER_ABORT, true);
+        if (t.nonPosted()) {
+          secondary.deliver(Tlp.completion(tlp, id(), CplStatus.UR)); // the requester gets UR, not silence
+        }
         return CplStatus.UR;
       }
       return primary.send(tlp, this);

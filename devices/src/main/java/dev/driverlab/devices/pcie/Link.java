@@ -116,11 +116,15 @@ public final class Link {
     if (sent.type().completion() && !tlp.type().completion()) {
       return sent; // the interceptor answered the request itself
     }
-    busyPs += timing.tlpTimePs(sent);
-    fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
     if (!up) {
+      // DL_Down: the port answers non-posted requests itself with UR and drops the rest (PCIe §2.9.1).
+      if (sent.type().nonPosted()) {
+        return Tlp.completion(sent, port.id(), CplStatus.UR); // made by the port: it crosses no link
+      }
       return null;
     }
+    busyPs += timing.tlpTimePs(sent);
+    fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
     Tlp cpl = partner.fromUpstream(sent);
     if (cpl != null) {
       cpl = fabric.intercept(LinkDirection.UPSTREAM, name, cpl);

@@ -121,7 +121,7 @@ class EduInterruptTest {
       assertTrue(r.k.dmesg().contains("factorial timed out after 200 ms: bus mastering is off"));
       r.p.close(fd);
       assertEquals(0, r.k.modules().rmmod("edu"));
-      r.assertNoBugs();
+      r.assertOnlyMissingBusMasterReports();
     }
   }
 
@@ -140,7 +140,7 @@ class EduInterruptTest {
       assertTrue(log.contains("not issued: Bus Master Enable is clear"), log);
       r.p.close(fd);
       assertEquals(0, r.k.modules().rmmod("edu"));
-      r.assertNoBugs();
+      r.assertOnlyMissingBusMasterReports();
     }
   }
 

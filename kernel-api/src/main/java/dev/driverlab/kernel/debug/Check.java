@@ -24,6 +24,8 @@ public enum Check {
   USERCOPY("usercopy"),
   /** PCI core misuse: double disable, releasing unclaimed regions. */
   PCI("pci"),
+  /** The link itself: a TLP that breaks the PCIe rules DriverLab models (a broken device model). */
+  PCIE("PCIe"),
   /** An oops: the kernel touched memory it may not. */
   OOPS("oops"),
   /** Anything else Linux would WARN about. */

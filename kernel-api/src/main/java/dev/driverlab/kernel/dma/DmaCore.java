@@ -6,40 +6,63 @@ import dev.driverlab.kernel.base.Device;
 import dev.driverlab.kernel.debug.Check;
 import dev.driverlab.kernel.mm.KernelMemory;
 import dev.driverlab.kernel.mm.PageAllocator;
+import dev.driverlab.kernel.mm.UserMm;
 import dev.driverlab.kernel.pci.PciDev;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The DMA mapping layer (kernel/dma/mapping.c) with DMA-API debugging (kernel/dma/debug.c) built in:
- * every coherent buffer and streaming mapping is recorded with its device, size, direction and call
- * site. Without an IOMMU a DMA handle is the physical address; with one it is an IO virtual address
- * the kernel maps for that device alone.
+ * every coherent buffer and streaming mapping is recorded with its device, size, direction, owner and
+ * call site, and every misuse Linux's {@code debug_dma_*} hooks catch is reported, worded as
+ * kernel/dma/debug.c words it. Without an IOMMU a DMA handle is the physical address; with one it is
+ * an IO virtual address the kernel maps for that device alone.
+ *
+ * <pre>
+ *   live entries ──► indexed by bus address (the device's side: check.DmaTlpCheck joins every
+ *                    device TLP with them)
+ *                └─► streaming ones also by CPU physical address ({@link #cpuAccess}: CPU loads and
+ *                    stores of a buffer the device owns)
+ *   unmap / free ──► the entry moves to a short history ({@value #HISTORY} entries), so a later
+ *                    device access or a second free can say "after it was freed at ..."
+ * </pre>
+ *
+ * <p>Masks are unsigned 64-bit values ({@code DMA_BIT_MASK(64)} is all ones).
  */
 public final class DmaCore {
   public static final int DMA_BIDIRECTIONAL = 0, DMA_TO_DEVICE = 1, DMA_FROM_DEVICE = 2, DMA_NONE = 3;
   /** What a failed map returns ({@code ~(dma_addr_t)0}). */
   public static final long DMA_MAPPING_ERROR = -1L;
+  /** How many freed or unmapped regions are remembered for "after free" reports. */
+  public static final int HISTORY = 256;
   static final String[] DIR_NAMES = {"DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE"};
 
-  /** One live DMA-able region, as DMA-API debug records it. */
+  /** One DMA-able region, as DMA-API debug records it (live, or in the freed history). */
   public static final class Entry {
     public final PciDev dev;
-    public final String type;   // "coherent", "single", "page", "sg"
+    /** "coherent", "single", "page" or "sg": the function family that made it. */
+    public final String type;
     public final long handle;
     public final long size;
     public final int dir;
     public final long cpuAddr;
     public final long phys;
     final Object owner;
+    /** The driver bound to the device when the region was made (it may be unbound later). */
+    public final String driver;
     public final String site;
     boolean errorChecked;
     /** Who owns a streaming buffer right now: true = device (after map/sync_for_device). */
     public boolean deviceOwns = true;
+    /** Where and when it was unmapped or freed; null while live. */
+    String freedSite;
+    long freedNs;
+    private boolean cpuReadReported;
+    private boolean cpuWriteReported;
 
-    Entry(PciDev dev, String type, long handle, long size, int dir, long cpuAddr, long phys, Object owner, String site) {
+    Entry(PciDev dev, String type, long handle, long size, int dir, long cpuAddr, long phys, Object owner,
+        String site) {
       this.dev = dev;
       this.type = type;
       this.handle = handle;
@@ -48,17 +71,44 @@ public final class DmaCore {
       this.cpuAddr = cpuAddr;
       this.phys = phys;
       this.owner = owner;
+      this.driver = dev.dev.driverName();
       this.site = site;
     }
 
     public boolean contains(long addr, long len) {
       return addr >= handle && addr + len <= handle + size;
     }
+
+    /** A streaming mapping (single, page, sg): the CPU and the device take turns owning it. */
+    public boolean streaming() {
+      return !"coherent".equals(type);
+    }
+
+    /** Where it was unmapped or freed, or null if it is live. */
+    public String freedSite() {
+      return freedSite;
+    }
+
+    /** Virtual time of the unmap or free (meaningful once {@link #freedSite()} is set). */
+    public long freedNs() {
+      return freedNs;
+    }
+
+    /** "single mapping of 4096 bytes at device address 0x1000, DMA_TO_DEVICE". */
+    public String describe() {
+      return String.format("%s %s of %d bytes at device address %#x, %s", type,
+          "coherent".equals(type) ? "buffer" : "mapping", size, handle, dirName(dir));
+    }
   }
 
   private final Kernel kernel;
-  private final Map<Long, Entry> entries = new LinkedHashMap<>();
+  private final List<Entry> live = new ArrayList<>();
+  private final DmaRegionIndex byBus = new DmaRegionIndex(e -> e.handle);
+  private final DmaRegionIndex byPhys = new DmaRegionIndex(e -> e.phys);
+  private final ArrayDeque<Entry> freed = new ArrayDeque<>();
+  private final DmaRegionIndex freedByBus = new DmaRegionIndex(e -> e.handle);
   private long nextIova = 0xffff_0000L;
+  private long cpuAccessChecks;
 
   public DmaCore(Kernel kernel) {
     this.kernel = kernel;
@@ -72,9 +122,14 @@ public final class DmaCore {
     return kernel.machine().iommu().enabled();
   }
 
+  /** {@code last} is at or below {@code mask}, both unsigned. */
+  static boolean withinMask(long last, long mask) {
+    return Long.compareUnsigned(last, mask) <= 0;
+  }
+
   /** dma_set_mask: -EIO for masks narrower than 24 bits, which no platform honours. */
   public int setMask(Device d, long mask) {
-    if (mask != -1L && mask < 0xff_ffffL) {
+    if (!withinMask(0xff_ffffL, mask)) {
       return -5;
     }
     d.dma_mask = mask;
@@ -82,7 +137,7 @@ public final class DmaCore {
   }
 
   public int setCoherentMask(Device d, long mask) {
-    if (mask != -1L && mask < 0xff_ffffL) {
+    if (!withinMask(0xff_ffffL, mask)) {
       return -5;
     }
     d.coherent_dma_mask = mask;
@@ -103,23 +158,28 @@ public final class DmaCore {
     mmu.map(d.id(), iova - offset, phys - offset, (offset + size + 4095) & ~4095L, devReads, devWrites);
   }
 
+  private static String hex(long v) {
+    return String.format("%#x", v);
+  }
+
   // ---- coherent ---------------------------------------------------------------------------------
 
   /** dma_alloc_coherent: zeroed memory; returns the kernel address (0 on failure), handle[0] the DMA handle. */
   public long allocCoherent(PciDev d, long size, long[] handle, int gfp) {
-    kernel.mightSleepIf((gfp & KernelMemory.GFP_ATOMIC) != KernelMemory.GFP_ATOMIC, "dma_alloc_coherent(GFP_KERNEL)");
+    kernel.mightSleepIf((gfp & KernelMemory.__GFP_DIRECT_RECLAIM) != 0, "dma_alloc_coherent(GFP_KERNEL)");
     if (size <= 0) {
       return 0;
     }
     if (d.dev.coherent_dma_mask == 0) {
-      kernel.bugs().report(Check.DMA_API, d, "dma_alloc_coherent with a coherent DMA mask of 0");
+      kernel.bugs().report(Check.DMA_API, d.dev, "dma_alloc_coherent with a coherent DMA mask of 0");
       return 0;
     }
     if (kernel.faults().failAllocation("dma_alloc_coherent", size)) {
       return 0;
     }
     long alloc = (size + 4095) & ~4095L;
-    long limit = iommu() ? Long.MAX_VALUE : d.dev.coherent_dma_mask;
+    long mask = d.dev.coherent_dma_mask;
+    long limit = iommu() || mask < 0 ? Long.MAX_VALUE : mask;
     long pa = kernel.mem().pages().alloc(alloc, Math.max(4096, Long.highestOneBit(Math.min(alloc, 1L << 22))), limit);
     if (pa < 0) {
       return 0;
@@ -137,26 +197,25 @@ public final class DmaCore {
   }
 
   public void freeCoherent(PciDev d, long size, long cpuAddr, long handle) {
-    Entry e = entries.get(handle);
-    if (e == null || !"coherent".equals(e.type)) {
-      kernel.bugs().report(Check.DMA_API, d, "device driver tries to free DMA memory it has not allocated",
-          "device address", hex(handle), "size", size + " bytes");
+    Entry e = liveEntry(d, handle, true);
+    if (e == null) {
+      badFree(d, handle, size, "coherent");
       return;
     }
     if (e.size != size) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver frees DMA memory with different size", kernel.callSite(),
-          "allocated at " + e.site, "device address", hex(handle), "map size", e.size + " bytes", "unmap size",
-          size + " bytes");
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with different size",
+          kernel.callSite(), "allocated at " + e.site, "device address", hex(handle), "map size", e.size + " bytes",
+          "unmap size", size + " bytes");
     }
     if (e.cpuAddr != cpuAddr) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver frees DMA memory with different CPU address",
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with different CPU address",
           kernel.callSite(), "allocated at " + e.site, "device address", hex(handle), "cpu address", hex(e.cpuAddr),
           "freed cpu address", hex(cpuAddr));
     }
     if (kernel.sched().current().irqsDisabled > 0) {
-      kernel.bugs().report(Check.DMA_API, d, "dma_free_coherent with interrupts disabled");
+      kernel.bugs().report(Check.DMA_API, d.dev, "dma_free_coherent with interrupts disabled");
     }
-    entries.remove(handle);
+    retire(e);
     long alloc = (e.size + 4095) & ~4095L;
     if (iommu()) {
       kernel.machine().iommu().unmap(d.id(), handle, alloc);
@@ -164,23 +223,58 @@ public final class DmaCore {
     kernel.mem().pages().release(e.phys, alloc);
   }
 
+  /**
+   * A free or unmap that matches no live region of {@code d}: the wrong function for a live region, a
+   * second free of a region freed before, or a handle never handed out.
+   */
+  private void badFree(PciDev d, long handle, long size, String as) {
+    String site = kernel.callSite();
+    if (handle == DMA_MAPPING_ERROR) {
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver tries to free an invalid DMA memory address",
+          site, null, "device address", hex(handle), "size", size + " bytes");
+      return;
+    }
+    Entry other = liveEntry(d, handle, !"coherent".equals(as));
+    if (other != null) {
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with wrong function", site,
+          ("coherent".equals(other.type) ? "allocated at " : "mapped at ") + other.site, "device address",
+          hex(handle), "size", size + " bytes", "mapped as", other.type, "unmapped as", as);
+      return;
+    }
+    Entry was = freedEntry(d, handle);
+    if (was != null) {
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory it has already freed (double "
+          + ("coherent".equals(was.type) ? "free" : "unmap") + ")", site, "first freed at " + was.freedSite,
+          "device address", hex(handle), "size", size + " bytes", "mapped as", was.type);
+      return;
+    }
+    kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver tries to free DMA memory it has not allocated",
+        site, null, "device address", hex(handle), "size", size + " bytes");
+  }
+
   // ---- streaming --------------------------------------------------------------------------------
 
-  private boolean validDir(int dir) {
+  private static boolean validDir(int dir) {
     return dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE || dir == DMA_FROM_DEVICE;
   }
 
   /** dma_map_single of kernel memory {@code cpuAddr}: a handle, or DMA_MAPPING_ERROR. */
   public long mapSingle(PciDev d, long cpuAddr, long size, int dir, String type) {
     if (!validDir(dir)) {
-      kernel.bugs().report(Check.DMA_API, d, "dma_map with an invalid direction (kernel BUG)", "direction",
+      kernel.bugs().report(Check.DMA_API, d.dev, "dma_map with an invalid direction (kernel BUG)", "direction",
           dirName(dir));
       return DMA_MAPPING_ERROR;
     }
     long pa = kernel.mem().virtToPhys(cpuAddr);
     if (pa < 0) {
-      kernel.bugs().report(Check.DMA_API, d, "device driver maps memory from vmalloc area or an invalid address "
-          + "(not physically contiguous)", "address", hex(cpuAddr), "size", size + " bytes");
+      if (cpuAddr >= 0 && cpuAddr < UserMm.TASK_SIZE) {
+        kernel.bugs().report(Check.DMA_API, d.dev, "device driver maps a user-space address: pin the user pages "
+            + "(pin_user_pages) and map them with dma_map_sg or dma_map_page", "address", hex(cpuAddr), "size",
+            size + " bytes");
+      } else {
+        kernel.bugs().report(Check.DMA_API, d.dev, "device driver maps memory from vmalloc area or an invalid "
+            + "address (not physically contiguous)", "address", hex(cpuAddr), "size", size + " bytes");
+      }
       return DMA_MAPPING_ERROR;
     }
     return mapPhys(d, pa, cpuAddr, size, dir, type);
@@ -190,109 +284,223 @@ public final class DmaCore {
     if (size <= 0) {
       return DMA_MAPPING_ERROR;
     }
+    if (!validDir(dir)) {
+      kernel.bugs().report(Check.DMA_API, d.dev, "dma_map with an invalid direction (kernel BUG)", "direction",
+          dirName(dir));
+      return DMA_MAPPING_ERROR;
+    }
     long h = pa;
     if (iommu()) {
       h = allocIova(size + (pa & 0xfff)) + (pa & 0xfff);
       iommuMap(d, h, pa, size, dir);
-    } else if (pa + size - 1 > d.dev.dma_mask) {
+    } else if (!withinMask(pa + size - 1, d.dev.dma_mask)) {
       kernel.dmesg().log(4, String.format("%s %s: DMA addr %#x+%d overflow (mask %#x); DriverLab has no bounce "
           + "buffers, mapping refused", d.dev.driverName(), d.name(), pa, size, d.dev.dma_mask));
       return DMA_MAPPING_ERROR;
     }
-    record(new Entry(d, type, h, size, dir, cpuAddr, pa, kernel.currentModule(), kernel.callSite()));
+    record(new Entry(d, type, h, size, dir, cpuAddr == 0 ? kernel.mem().physToVirt(pa) : cpuAddr, pa,
+        kernel.currentModule(), kernel.callSite()));
     return h;
   }
 
   /** dma_mapping_error: marks the handle as checked; -ENOMEM (-12) for DMA_MAPPING_ERROR. */
   public int mappingError(PciDev d, long handle) {
-    Entry e = entries.get(handle);
-    if (e != null) {
-      e.errorChecked = true;
+    for (Entry e : live) {
+      if (e.dev == d && e.handle == handle) {
+        e.errorChecked = true;
+      }
     }
     return handle == DMA_MAPPING_ERROR ? -12 : 0;
   }
 
   public void unmap(PciDev d, long handle, long size, int dir, String type) {
-    Entry e = entries.get(handle);
-    if (e == null || "coherent".equals(e.type)) {
-      kernel.bugs().report(Check.DMA_API, d, "device driver tries to free DMA memory it has not allocated",
-          "device address", hex(handle), "size", size + " bytes");
+    Entry e = liveEntry(d, handle, false);
+    if (e == null) {
+      badFree(d, handle, size, type);
       return;
     }
+    String site = kernel.callSite();
     if (!e.type.equals(type)) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver frees DMA memory with wrong function", kernel.callSite(),
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with wrong function", site,
           "mapped at " + e.site, "device address", hex(handle), "mapped as", e.type, "unmapped as", type);
     }
     if (e.size != size) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver frees DMA memory with different size", kernel.callSite(),
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with different size", site,
           "mapped at " + e.site, "device address", hex(handle), "map size", e.size + " bytes", "unmap size",
           size + " bytes");
     }
     if (e.dir != dir) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver frees DMA memory with different direction",
-          kernel.callSite(), "mapped at " + e.site, "device address", hex(handle), "mapped with", dirName(e.dir),
-          "unmapped with", dirName(dir));
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with different direction", site,
+          "mapped at " + e.site, "device address", hex(handle), "mapped with", dirName(e.dir), "unmapped with",
+          dirName(dir));
     }
     if (!e.errorChecked) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver failed to check map error", kernel.callSite(),
-          "mapped at " + e.site, "device address", hex(handle), "size", e.size + " bytes");
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver failed to check map error", site,
+          "mapped at " + e.site, "device address", hex(handle), "size", e.size + " bytes", "mapped as", e.type);
     }
-    entries.remove(handle);
+    retire(e);
     if (iommu()) {
       kernel.machine().iommu().unmap(d.id(), handle & ~0xfffL, ((handle & 0xfff) + e.size + 4095) & ~4095L);
     }
   }
 
+  /** dma_sync_single_for_cpu ({@code forDevice} false) and _for_device (true). */
   public void sync(PciDev d, long handle, long size, int dir, boolean forDevice) {
-    Entry e = find(handle, Math.max(size, 1));
+    long len = Math.max(size, 1);
+    Entry e = byBus.containing(handle, len, x -> x.dev == d);
+    String site = kernel.callSite();
     if (e == null) {
-      kernel.bugs().report(Check.DMA_API, d, "device driver tries to sync DMA memory it has not allocated",
-          "device address", hex(handle));
+      Entry around = byBus.containing(handle, 1, x -> x.dev == d);
+      if (around != null) {
+        kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory outside allocated range", site,
+            "mapped at " + around.site, "device address", hex(around.handle), "allocation size",
+            around.size + " bytes", "sync offset+size", (handle - around.handle + size) + " bytes");
+        return;
+      }
+      Entry was = freedByBus.containing(handle, 1, x -> x.dev == d);
+      if (was != null) {
+        kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory it has already unmapped", site,
+            "unmapped at " + was.freedSite, "device address", hex(handle), "size", size + " bytes");
+        return;
+      }
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver tries to sync DMA memory it has not allocated",
+          site, null, "device address", hex(handle), "size", size + " bytes");
       return;
     }
     if (e.dir != dir) {
-      kernel.bugs().reportAt(Check.DMA_API, d, "device driver syncs DMA memory with different direction",
-          kernel.callSite(), "mapped at " + e.site, "mapped with", dirName(e.dir), "synced with", dirName(dir));
+      kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory with different direction", site,
+          "mapped at " + e.site, "device address", hex(handle), "mapped with", dirName(e.dir), "synced with",
+          dirName(dir));
     }
     e.deviceOwns = forDevice;
   }
 
-  private void record(Entry e) {
-    entries.put(e.handle, e);
+  // ---- the CPU's view ---------------------------------------------------------------------------
+
+  /**
+   * A kernel load ({@code write} false) or store of {@code len} bytes at CPU physical {@code pa}. If
+   * it touches a streaming buffer the device owns (mapped, or synced for the device, and not yet
+   * synced back or unmapped), that is a bug: the CPU would read stale data, or its stores would race
+   * the device. Reads are reported for DMA_FROM_DEVICE and DMA_BIDIRECTIONAL buffers (reading what one
+   * sends to the device is harmless on a cache-coherent machine), writes for every direction. Each
+   * buffer is reported once per kind of access.
+   *
+   * <p>Called for every access to direct-mapped memory by the kernel's memory accessors; costs a map
+   * lookup when streaming mappings exist, nothing otherwise.
+   */
+  public void cpuAccess(long pa, long len, boolean write) {
+    cpuAccessChecks++;
+    if (byPhys.isEmpty() || len <= 0) {
+      return;
+    }
+    for (Entry e : byPhys.overlapping(pa, len, x -> x.deviceOwns)) {
+      if (write ? e.cpuWriteReported : e.cpuReadReported || e.dir == DMA_TO_DEVICE) {
+        continue;
+      }
+      if (write) {
+        e.cpuWriteReported = true;
+      } else {
+        e.cpuReadReported = true;
+      }
+      kernel.bugs().reportAt(Check.DMA_API, e.dev.dev, (write ? "CPU writes to" : "CPU reads from")
+          + " a streaming DMA buffer the device owns: call dma_sync_single_for_cpu (or unmap) before touching it, "
+          + "and dma_sync_single_for_device before giving it back", kernel.callSite(), "mapped at " + e.site,
+          "device address", hex(e.handle), "size", e.size + " bytes", "mapped with", dirName(e.dir), "access",
+          String.format("%d bytes at offset %#x", len, pa - e.phys));
+    }
   }
 
-  /** The live entry containing [addr, addr+len) for any device, or null. */
-  public Entry find(long addr, long len) {
-    Entry direct = entries.get(addr);
-    if (direct != null && direct.contains(addr, len)) {
-      return direct;
+  /** How many CPU accesses {@link #cpuAccess} has seen (tells whether the memory accessors call it). */
+  public long cpuAccessChecks() {
+    return cpuAccessChecks;
+  }
+
+  // ---- bookkeeping ------------------------------------------------------------------------------
+
+  private void record(Entry e) {
+    live.add(e);
+    byBus.add(e);
+    if (e.streaming()) {
+      byPhys.add(e);
     }
-    for (Entry e : entries.values()) {
-      if (e.contains(addr, len)) {
+  }
+
+  private void retire(Entry e) {
+    live.remove(e);
+    byBus.remove(e);
+    if (e.streaming()) {
+      byPhys.remove(e);
+    }
+    e.freedSite = kernel.callSite();
+    e.freedNs = kernel.machine().clock().nowNs();
+    freed.addLast(e);
+    freedByBus.add(e);
+    if (freed.size() > HISTORY) {
+      freedByBus.remove(freed.removeFirst());
+    }
+  }
+
+  /** The newest live entry of {@code d} starting at {@code handle}, coherent or streaming as asked. */
+  private Entry liveEntry(PciDev d, long handle, boolean coherent) {
+    for (int i = live.size() - 1; i >= 0; i--) {
+      Entry e = live.get(i);
+      if (e.dev == d && e.handle == handle && e.streaming() != coherent) {
         return e;
       }
     }
     return null;
   }
 
+  private Entry freedEntry(PciDev d, long handle) {
+    Entry hit = null;
+    for (Entry e : freed) {
+      if (e.dev == d && e.handle == handle) {
+        hit = e;
+      }
+    }
+    return hit;
+  }
+
+  /** The live entry containing [addr, addr+len) for any device, or null. */
+  public Entry find(long addr, long len) {
+    return byBus.containing(addr, len, x -> true);
+  }
+
+  /** The live entry of {@code d} containing the bus range [addr, addr+len), or null. */
+  public Entry findLive(PciDev d, long addr, long len) {
+    return byBus.containing(addr, len, x -> x.dev == d);
+  }
+
+  /** Live entries (any device) sharing a byte with the bus range [addr, addr+len). */
+  public List<Entry> overlappingLive(long addr, long len) {
+    return byBus.overlapping(addr, len, x -> true);
+  }
+
+  /** The most recently freed entry of {@code d} sharing a byte with [addr, addr+len), or null. */
+  public Entry findFreed(PciDev d, long addr, long len) {
+    Entry newest = null;
+    for (Entry e : freedByBus.overlapping(addr, len, x -> x.dev == d)) {
+      if (newest == null || e.freedNs >= newest.freedNs) {
+        newest = e;
+      }
+    }
+    return newest;
+  }
+
   public List<Entry> liveEntries() {
-    return List.copyOf(entries.values());
+    return List.copyOf(live);
   }
 
   /** Mappings still live for {@code module} (if non-null) or {@code device} (if non-null). */
   public List<String> leftoversOf(Object module, PciDev device) {
     List<String> out = new ArrayList<>();
-    for (Entry e : entries.values()) {
+    for (Entry e : live) {
       if ((module != null && e.owner == module) || (device != null && e.dev == device)) {
         out.add(String.format("DMA-API: %s mapping of %d bytes at device address %#x, %s (made at %s)", e.type, e.size,
             e.handle, dirName(e.dir), e.site));
       }
     }
     return out;
-  }
-
-  static String hex(long v) {
-    return String.format("%#x", v);
   }
 
   static long pageSize() {

@@ -29,7 +29,7 @@ public final class SpecialFiles {
       }
       Object owner = cdev.ops.owner != null ? cdev.ops.owner : cdev.owner;
       if (owner instanceof KernelModule m && !m.tryGet()) {
-        return -ENODEV;
+        return -ENXIO; // chrdev_open: the cdev's module is going away (try_module_get failed)
       }
       File f = new File(flags, new Inode(path, c.rdev(), cdev), cdev.ops, owner);
       if (cdev.ops.open != null) {

@@ -54,8 +54,15 @@ public final class Vfs {
         .map(p -> p.substring(prefix.length()).split("/")[0]).distinct().toList();
   }
 
-  /** True if {@code path} is a directory (has entries below it). */
+  /** Directories that exist even when empty (the mount points). */
+  private static final java.util.Set<String> FIXED_DIRS = java.util.Set.of("/", "/dev", "/proc", "/sys", "/sys/class",
+      "/sys/bus", "/sys/bus/pci", "/sys/bus/pci/devices");
+
+  /** True if {@code path} is a directory: a mount point, or a path with entries below it. */
   public synchronized boolean isDirectory(String path) {
+    if (FIXED_DIRS.contains(path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path)) {
+      return true;
+    }
     String prefix = path.endsWith("/") ? path : path + "/";
     return nodes.ceilingKey(prefix) != null && nodes.ceilingKey(prefix).startsWith(prefix);
   }

@@ -1,8 +1,11 @@
 package dev.driverlab.kernel.io;
 
 import dev.driverlab.kernel.Kernel;
+import dev.driverlab.kernel.check.KernelChecks;
+import dev.driverlab.kernel.check.Oopses;
 import dev.driverlab.kernel.debug.Check;
 import dev.driverlab.kernel.mm.KernelMemory;
+import dev.driverlab.kernel.mm.UserMm;
 import dev.driverlab.kernel.pci.PciDev;
 
 /**
@@ -11,12 +14,24 @@ import dev.driverlab.kernel.pci.PciDev;
  * Root Complex turns into a TLP. Values are little-endian; {@code iowrite32(value, addr)} takes the value
  * first, as in C.
  *
- * <p>Checks: an access to a BAR whose device is not enabled (pci_enable_device) reads all ones on real
- * hardware and is reported here with the reason; an access past the end of a pci_iomap'ed BAR is
- * reported; an access after iounmap is an oops.
+ * <p>Checks on every access ({@link Check#MMIO}):
+ * <pre>
+ *   mapping of a BAR, device not enabled ........ reported; the read returns all ones (Memory Space
+ *                                                  Enable is clear, as on hardware), the write is lost
+ *   offset + size beyond the BAR's length ....... reported
+ *   BAR of a device its driver was removed from . oops: use after free of iomem (the mapping leaked)
+ *   no mapping, but one was iounmapped there .... oops naming where it was unmapped
+ *   no mapping, a user-space address ............ oops: not an __iomem pointer
+ *   no mapping at all ........................... oops
+ *   iounmap of an address not mapped ............ reported (double iounmap, or a bad pointer)
+ * </pre>
+ * An oops ends the calling thread's work (the system call fails with -EFAULT, an interrupt handler or
+ * timer is logged as crashed); the kernel keeps running.
  */
 public final class Io {
   private Io() {}
+
+  private static final String NOT_MAPPED = " of an address that is not (or no longer) mapped: ";
 
   /** ioremap: maps {@code size} bytes of physical MMIO; returns the address or 0. */
   public static long ioremap(long phys, long size) {
@@ -33,41 +48,80 @@ public final class Io {
     return KernelMemory.ioAddress(m, phys);
   }
 
+  /**
+   * iounmap (and pci_iounmap): undoes a mapping. An address that is not mapped (a second iounmap) is
+   * reported. The area is remembered, so a later access through a stale pointer oopses naming it.
+   */
   public static void iounmap(long addr) {
     Kernel k = Kernel.current();
     if (addr == 0) {
       return;
     }
-    if (!k.mem().iounmap(addr)) {
-      k.bugs().report(Check.MMIO, null, "iounmap of an address that is not mapped (double iounmap?)",
-          "address", String.format("%#x", addr));
+    KernelMemory.Mapping m = k.mem().ioMapping(addr);
+    if (m == null) {
+      KernelChecks.UnmappedIo was = KernelChecks.of(k).unmappedIoAt(addr);
+      k.bugs().reportAt(Check.MMIO, was == null ? null : was.device(),
+          "iounmap of an address that is not mapped (double iounmap?)", k.callSite(),
+          was == null ? null : "already unmapped at " + was.unmappedAt(), "address", String.format("%#x", addr));
+      return;
     }
+    KernelChecks.of(k).unmappedIo(new KernelChecks.UnmappedIo(m.va(), m.size(), m.device, m.bar, m.site,
+        k.callSite()));
+    k.mem().iounmap(addr);
   }
 
+  /**
+   * The physical address of an MMIO access at kernel virtual {@code addr}, after the checks. Accesses
+   * through a dead pointer (never mapped, unmapped, or a BAR of a device its driver was removed from)
+   * are oopses: reported once, then the calling thread's work ends with a KernelOops.
+   */
   private static long phys(Kernel k, long addr, int size, boolean write) {
     KernelMemory.Mapping m = k.mem().ioMapping(addr);
+    String access = write ? "MMIO write" : "MMIO read";
     if (m == null) {
       if (k.mem().isDirectMapped(addr)) {
         return k.mem().translate(addr, size);
       }
-      k.bugs().report(Check.MMIO, null, (write ? "MMIO write to " : "MMIO read of ")
-          + "an address that is not (or no longer) mapped: use after iounmap or pci_iounmap, or a bad pointer",
-          "address", String.format("%#x", addr), "size", size);
-      return k.mem().translate(addr, size); // the page-table walk fails: an oops
+      throw deadPointer(k, addr, size, write, access);
     }
     if (m.device instanceof PciDev d) {
       long off = addr - m.va();
+      String where = String.format("BAR%d+%#x", m.bar, off);
+      if (m.owner != null && (d.isRemoved() || d.driver() == null)) {
+        throw Oopses.oops(k, Check.MMIO, d, addr, write, access + " of " + where + " after the driver's remove: "
+            + (d.isRemoved() ? "the device is gone" : "the device is no longer bound to it")
+            + " (use after free of iomem)", "mapped at " + m.site, "size", size);
+      }
       if (!d.isEnabled() || d.isRemoved()) {
-        k.bugs().report(Check.MMIO, d, (write ? "MMIO write to BAR" : "MMIO read of BAR") + m.bar
-            + (d.isRemoved() ? " of a device that was removed" : " while the device is disabled (Memory Space "
-            + "Enable is clear: call pci_enable_device first); the read returns all ones"), "offset",
-            String.format("%#x", off), "size", size);
+        k.bugs().report(Check.MMIO, d, access + " of BAR" + m.bar + (d.isRemoved() ? " of a device that was removed"
+            : " while the device is disabled (Memory Space Enable is clear: call pci_enable_device first); "
+            + (write ? "the write is dropped" : "the read returns all ones")), "offset", String.format("%#x", off),
+            "size", size);
       } else if (m.bar >= 0 && off + size > d.resource[m.bar].len()) {
-        k.bugs().report(Check.MMIO, d, "MMIO access beyond the end of BAR" + m.bar, "offset",
+        k.bugs().report(Check.MMIO, d, access + " beyond the end of BAR" + m.bar, "offset",
             String.format("%#x", off), "size", size, "BAR length", d.resource[m.bar].len());
       }
     }
     return k.mem().translate(addr, size);
+  }
+
+  /** An access through a pointer with no mapping: after iounmap, a user pointer, or garbage. */
+  private static RuntimeException deadPointer(Kernel k, long addr, int size, boolean write, String access) {
+    KernelChecks.UnmappedIo was = KernelChecks.of(k).unmappedIoAt(addr);
+    if (was != null) {
+      String where = was.bar() >= 0 ? String.format("BAR%d+%#x", was.bar(), addr - was.va())
+          : String.format("offset %#x of an ioremap area", addr - was.va());
+      return Oopses.oops(k, Check.MMIO, was.device(), addr, write, access + NOT_MAPPED + where
+          + " was unmapped by pci_iounmap/iounmap (use after unmap)",
+          "unmapped at " + was.unmappedAt() + ", mapped at " + was.mappedAt(), "address", String.format("%#x", addr),
+          "size", size);
+    }
+    if (addr >= 0 && addr < UserMm.TASK_SIZE) {
+      return Oopses.oops(k, Check.MMIO, null, addr, write, access + NOT_MAPPED + "a user-space address, not an "
+          + "__iomem pointer from pci_iomap or ioremap", null, "address", String.format("%#x", addr), "size", size);
+    }
+    return Oopses.oops(k, Check.MMIO, null, addr, write, access + NOT_MAPPED + "a bad __iomem pointer (not "
+        + "from pci_iomap or ioremap)", null, "address", String.format("%#x", addr), "size", size);
   }
 
   private static long read(long addr, int size) {

@@ -7,6 +7,7 @@ import dev.driverlab.devices.pcie.InterruptSink;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.mm.KernelOops;
 import dev.driverlab.kernel.pci.PciDev;
 import dev.driverlab.kernel.sched.SimThread;
 import java.util.ArrayDeque;
@@ -309,8 +310,14 @@ public final class IrqCore implements InterruptSink {
         int r;
         try {
           r = a.handler == null ? IRQ_WAKE_THREAD : (int) kernel.callDriver(a.owner, () -> a.handler.handle(d.irq, a.devId));
+        } catch (KernelOops e) {
+          // Already reported where it happened (sleeping in the handler, a bad pointer).
+          kernel.dmesg().log(1, "BUG: IRQ handler " + a.name + " for irq " + d.irq + " crashed: " + e.getMessage());
+          r = IRQ_HANDLED;
         } catch (RuntimeException e) {
           kernel.dmesg().log(1, "BUG: IRQ handler " + a.name + " for irq " + d.irq + " crashed: " + e);
+          kernel.bugs().reportAt(Check.OOPS, a.device == null ? null : a.device.dev, "IRQ handler \"" + a.name
+              + "\" for irq " + d.irq + " threw " + e, siteOf(e), "requested at " + a.site, "irq", d.irq);
           r = IRQ_HANDLED;
         }
         if (r == IRQ_WAKE_THREAD && a.thread != null) {
@@ -355,6 +362,19 @@ public final class IrqCore implements InterruptSink {
         queue(d);
       }
     }
+  }
+
+  /** The driver frame an exception came from ("Class.method(File.java:line)"), or null. */
+  private static String siteOf(Throwable e) {
+    for (StackTraceElement f : e.getStackTrace()) {
+      String c = f.getClassName();
+      if (!c.startsWith("dev.driverlab.kernel.") && !c.startsWith("dev.driverlab.devices.") && !c.startsWith("java.")
+          && !c.startsWith("jdk.") && !c.startsWith("sun.")) {
+        return c.substring(c.lastIndexOf('.') + 1) + "." + f.getMethodName() + "(" + f.getFileName() + ":"
+            + f.getLineNumber() + ")";
+      }
+    }
+    return null;
   }
 
   // ---- reports ----------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ public final class KernelMemory {
   public static final long ZERO_SIZE_PTR = 16;
   public static final int GFP_KERNEL = 0xcc0, GFP_ATOMIC = 0xa20, GFP_DMA32 = 0x04, GFP_NOWAIT = 0x800;
   public static final int __GFP_ZERO = 0x100;
+  /** The allocator may sleep to reclaim memory (include/linux/gfp_types.h); GFP_KERNEL has it, GFP_ATOMIC not. */
+  public static final int __GFP_DIRECT_RECLAIM = 0x400;
 
   /** One vmalloc/ioremap area. */
   public static final class Mapping {
@@ -86,6 +88,13 @@ public final class KernelMemory {
   private final long directMapLimit;
   private final TreeMap<Long, Mapping> vmaps = new TreeMap<>();
   private final Map<Long, Alloc> kmallocs = new HashMap<>();
+  /** Recently freed kmalloc pointers → where they were freed, to name double frees (bounded, oldest dropped). */
+  private final Map<Long, String> recentlyFreed = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+      return size() > 4096;
+    }
+  };
   private long nextVa = VMALLOC_START;
   private Mapping lastHit;
 
@@ -106,9 +115,12 @@ public final class KernelMemory {
 
   // ---- allocation -------------------------------------------------------------------------------
 
-  /** kmalloc: physically contiguous, direct-mapped; 0 (NULL) when out of memory. */
+  /**
+   * kmalloc: physically contiguous, direct-mapped; 0 (NULL) when out of memory. Flags that allow
+   * direct reclaim (GFP_KERNEL) may sleep, which atomic context reports (gfpflags_allow_blocking).
+   */
   public long kmalloc(long size, int gfp) {
-    kernel.mightSleepIf((gfp & GFP_ATOMIC) != GFP_ATOMIC && (gfp & GFP_NOWAIT) == 0, "kmalloc(GFP_KERNEL)");
+    kernel.mightSleepIf((gfp & __GFP_DIRECT_RECLAIM) != 0, "kmalloc(GFP_KERNEL)");
     if (size == 0) {
       return ZERO_SIZE_PTR;
     }
@@ -129,6 +141,7 @@ public final class KernelMemory {
       machine.fillRam(pa, size, (byte) 0);
     }
     kmallocs.put(va, new Alloc(va, size, kernel.currentModule(), kernel.callSite()));
+    recentlyFreed.remove(va);
     return va;
   }
 
@@ -143,11 +156,30 @@ public final class KernelMemory {
     }
     Alloc a = kmallocs.remove(va);
     if (a == null) {
-      kernel.bugs().report(Check.KFREE, null, "kfree of memory that is not a live kmalloc allocation "
-          + "(double free, or a pointer into the middle of an object)", "address", hex(va));
+      reportBadKfree(va);
       return;
     }
+    recentlyFreed.put(va, kernel.callSite());
     pages.release(a.va - PAGE_OFFSET, roundUp(a.size, 64));
+  }
+
+  /** Names what is wrong with freeing {@code va}: a double free, an interior pointer, or a stranger. */
+  private void reportBadKfree(long va) {
+    String freedAt = recentlyFreed.get(va);
+    if (freedAt != null) {
+      kernel.bugs().report(Check.KFREE, null, "double free: kfree of memory that was already freed (at " + freedAt
+          + ")", "address", hex(va));
+      return;
+    }
+    for (Alloc a : kmallocs.values()) {
+      if (va > a.va && va < a.va + a.size) {
+        kernel.bugs().report(Check.KFREE, null, String.format("kfree of a pointer %d bytes into a %d-byte kmalloc "
+            + "object (allocated at %s): pass the pointer kmalloc returned", va - a.va, a.size, a.site), "address",
+            hex(va));
+        return;
+      }
+    }
+    kernel.bugs().report(Check.KFREE, null, "kfree of memory that kmalloc did not return", "address", hex(va));
   }
 
   /** The size kmalloc gave for {@code va}, or -1. */
@@ -160,7 +192,11 @@ public final class KernelMemory {
     return List.copyOf(kmallocs.values());
   }
 
-  /** vmalloc: virtually contiguous, built from separate pages (not usable for DMA as one block). */
+  /**
+   * vmalloc: virtually contiguous, built from separate pages (not usable for DMA as one block). The
+   * pages are taken in reverse physical order, so code that assumes vmalloc memory is physically
+   * contiguous (virt_to_phys of the start plus an offset) reaches the wrong page here, as it may on Linux.
+   */
   public long vmalloc(long size) {
     kernel.mightSleepIf(true, "vmalloc");
     if (size <= 0) {
@@ -177,6 +213,11 @@ public final class KernelMemory {
         return 0;
       }
       machine.fillRam(pas[i], PageAllocator.PAGE_SIZE, (byte) 0);
+    }
+    for (int i = 0, j = n - 1; i < j; i++, j--) {
+      long t = pas[i];
+      pas[i] = pas[j];
+      pas[j] = t;
     }
     long va = reserveVa(size);
     vmaps.put(va, new Mapping(va, size, pas, -1, false, "vmalloc", kernel.currentModule(), kernel.callSite()));
@@ -238,6 +279,11 @@ public final class KernelMemory {
     return e.getValue();
   }
 
+  /** Live vmalloc areas (for leak reports). */
+  public List<Mapping> vmallocMappings() {
+    return vmaps.values().stream().filter(m -> "vmalloc".equals(m.kind)).toList();
+  }
+
   public List<Mapping> ioMappings() {
     return vmaps.values().stream().filter(m -> m.io).toList();
   }
@@ -253,18 +299,28 @@ public final class KernelMemory {
   /** One pin_user_pages/get_user_pages reference. */
   public record Pin(Page page, Object process, boolean pinned, Object owner, String site) {}
 
-  private final java.util.List<Pin> pins = new java.util.ArrayList<>();
+  /** Live references by page, oldest first (a page may be pinned several times). */
+  private final java.util.Map<Page, java.util.ArrayDeque<Pin>> pins = new java.util.LinkedHashMap<>();
 
-  public synchronized void recordPin(Page p, Object process, boolean pinned) {
-    pins.add(new Pin(p, process, pinned, kernel.currentModule(), kernel.callSite()));
+  /** Records one reference; {@code site} is the driver's call site (computed once per pin_user_pages call). */
+  public synchronized void recordPin(Page p, Object process, boolean pinned, String site) {
+    pins.computeIfAbsent(p, k -> new java.util.ArrayDeque<>())
+        .addLast(new Pin(p, process, pinned, kernel.currentModule(), site));
   }
 
   /** Drops one reference of the given kind; false if there was none. */
   public synchronized boolean releasePin(Page p, boolean pinned) {
-    for (int i = pins.size() - 1; i >= 0; i--) {
-      Pin x = pins.get(i);
-      if (x.page().equals(p) && x.pinned() == pinned) {
-        pins.remove(i);
+    java.util.ArrayDeque<Pin> refs = pins.get(p);
+    if (refs == null) {
+      return false;
+    }
+    for (java.util.Iterator<Pin> it = refs.descendingIterator(); it.hasNext(); ) {
+      Pin x = it.next();
+      if (x.pinned() == pinned) {
+        it.remove();
+        if (refs.isEmpty()) {
+          pins.remove(p);
+        }
         if (x.process() instanceof dev.driverlab.kernel.proc.Process proc) {
           proc.mm().unpin(p);
         }
@@ -275,7 +331,11 @@ public final class KernelMemory {
   }
 
   public synchronized java.util.List<Pin> pins() {
-    return java.util.List.copyOf(pins);
+    java.util.List<Pin> out = new java.util.ArrayList<>();
+    for (java.util.ArrayDeque<Pin> refs : pins.values()) {
+      out.addAll(refs);
+    }
+    return out;
   }
 
   // ---- translation and access -------------------------------------------------------------------
@@ -298,6 +358,11 @@ public final class KernelMemory {
 
   /** Page-table walk: the physical address of kernel virtual {@code va}, or an oops. */
   public long translate(long va, int len) {
+    return translate(va, len, false);
+  }
+
+  /** As {@link #translate(long, int)}, knowing whether the access is a store (for the fault report). */
+  public long translate(long va, int len, boolean write) {
     if (va >= PAGE_OFFSET && va + len <= directMapLimit) {
       return va - PAGE_OFFSET;
     }
@@ -305,6 +370,10 @@ public final class KernelMemory {
     if (m == null || va < m.va || va + len > m.va + m.size) {
       Map.Entry<Long, Mapping> e = vmaps.floorEntry(va);
       if (e == null || va + len > e.getKey() + e.getValue().size) {
+        RuntimeException u = dev.driverlab.kernel.check.UsercopyCheck.onKernelFault(kernel, va, len, write);
+        if (u != null) {
+          throw u;
+        }
         throw oops(va, "unmapped kernel address");
       }
       m = e.getValue();
@@ -320,19 +389,28 @@ public final class KernelMemory {
   }
 
   public long read(long va, int size) {
-    return machine.read(translate(va, size), size);
+    long pa = translate(va, size, false);
+    if (va >= PAGE_OFFSET) {
+      kernel.dma().cpuAccess(pa, size, false);
+    }
+    return machine.read(pa, size);
   }
 
   public void write(long va, long value, int size) {
-    machine.write(translate(va, size), value, size);
+    long pa = translate(va, size, true);
+    if (va >= PAGE_OFFSET) {
+      kernel.dma().cpuAccess(pa, size, true);
+    }
+    machine.write(pa, value, size);
   }
 
   /** memcpy from kernel memory into a Java array (page by page, so vmalloc works). */
   public void readBytes(long va, byte[] dst, int off, int len) {
     while (len > 0) {
       int n = (int) Math.min(len, PageAllocator.PAGE_SIZE - (va & 0xfff));
-      long pa = translate(va, n);
+      long pa = translate(va, n, false);
       if (machine.isRam(pa, n)) {
+        kernel.dma().cpuAccess(pa, n, false);
         machine.readRam(pa, dst, off, n);
       } else {
         for (int i = 0; i < n; i++) {
@@ -348,8 +426,9 @@ public final class KernelMemory {
   public void writeBytes(long va, byte[] src, int off, int len) {
     while (len > 0) {
       int n = (int) Math.min(len, PageAllocator.PAGE_SIZE - (va & 0xfff));
-      long pa = translate(va, n);
+      long pa = translate(va, n, true);
       if (machine.isRam(pa, n)) {
+        kernel.dma().cpuAccess(pa, n, true);
         machine.writeRam(pa, src, off, n);
       } else {
         for (int i = 0; i < n; i++) {

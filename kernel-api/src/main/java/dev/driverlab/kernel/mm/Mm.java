@@ -16,7 +16,7 @@ public final class Mm {
 
   public static final int GFP_KERNEL = KernelMemory.GFP_KERNEL, GFP_ATOMIC = KernelMemory.GFP_ATOMIC;
   public static final int GFP_DMA32 = KernelMemory.GFP_DMA32, GFP_NOWAIT = KernelMemory.GFP_NOWAIT;
-  public static final int __GFP_ZERO = KernelMemory.__GFP_ZERO;
+  public static final int __GFP_ZERO = KernelMemory.__GFP_ZERO, __GFP_DIRECT_RECLAIM = KernelMemory.__GFP_DIRECT_RECLAIM;
   public static final long ZERO_SIZE_PTR = KernelMemory.ZERO_SIZE_PTR;
   public static final int PAGE_SIZE = PageAllocator.PAGE_SIZE, PAGE_SHIFT = PageAllocator.PAGE_SHIFT;
   public static final int FOLL_WRITE = 0x01, FOLL_GET = 0x04, FOLL_PIN = 0x40000, FOLL_LONGTERM = 0x100;
@@ -169,6 +169,7 @@ public final class Mm {
       return nrPages == 0 ? 0 : -EFAULT;
     }
     long base = start & ~(long) (PAGE_SIZE - 1);
+    String site = k.callSite();
     int n = 0;
     for (; n < nrPages && n < pages.length; n++) {
       Page pg = p.mm().pin(base + (long) n * PAGE_SIZE, (flags & FOLL_WRITE) != 0);
@@ -176,7 +177,7 @@ public final class Mm {
         break;
       }
       pages[n] = pg;
-      k.mem().recordPin(pg, p, pin);
+      k.mem().recordPin(pg, p, pin, site);
     }
     return n == 0 ? -EFAULT : n;
   }

@@ -31,6 +31,7 @@ public final class Uaccess {
           + "passed where a __user pointer belongs?)", "address", String.format("%#x", uaddr), "size", n);
       return false;
     }
+    dev.driverlab.kernel.check.UsercopyCheck.onUserCopy(k, uaddr, n, fn.startsWith("copy_to"));
     return true;
   }
 

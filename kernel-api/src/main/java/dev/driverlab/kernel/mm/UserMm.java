@@ -76,10 +76,14 @@ public final class UserMm {
 
   /** Anonymous private mapping of {@code len} bytes, zeroed; returns the address or -ENOMEM. */
   public long mmapAnonymous(long len, int prot) {
-    if (len <= 0) {
-      return -22;
+    if (len <= 0 || len > TASK_SIZE) {
+      return len <= 0 ? -22 : -12;
     }
-    int n = (int) ((len + 4095) >>> 12);
+    long pagesWanted = (len + 4095) >>> 12;
+    if (pagesWanted > pages.freeBytes() / PageAllocator.PAGE_SIZE) {
+      return -12; // more than RAM can hold: ENOMEM (and no int overflow below)
+    }
+    int n = (int) pagesWanted;
     List<Long> got = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       long pa = pages.alloc(PageAllocator.PAGE_SIZE, PageAllocator.PAGE_SIZE, Long.MAX_VALUE);

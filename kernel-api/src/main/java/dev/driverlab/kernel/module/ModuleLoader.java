@@ -23,7 +23,9 @@ public final class ModuleLoader {
 
   /**
    * Loads {@code m} with "name=value" parameters. Returns 0, -EEXIST if a module of that name is
-   * loaded, -EINVAL for a bad parameter (with a dmesg line naming it), or init's error.
+   * loaded, -ENOENT for an unknown parameter and -EINVAL for a bad value (each with a dmesg line naming
+   * it), or init's error (the module is then unloaded; whatever init left behind is reported). A
+   * positive return from init is warned about and the module loads anyway, as Linux does.
    */
   public int insmod(KernelModule m, String... params) {
     try (Kernel.Scope s = kernel.enter()) {
@@ -48,15 +50,20 @@ public final class ModuleLoader {
         loaded.add(m);
       }
       int r = (int) kernel.callDriver(m, m::callInit);
+      if (r > 0) {
+        // do_init_module (kernel/module/main.c) warns and loads the module anyway.
+        kernel.dmesg().log(4, String.format("do_init_module: '%s'->init suspiciously returned %d, it should follow "
+            + "0/-E convention", m.name(), r));
+        kernel.dmesg().log(4, "do_init_module: loading module anyway...");
+        kernel.bugs().reportAt(Check.WARN, null, "module " + m.name() + ": init returned " + r
+            + " (positive): return 0 or a negative errno", null, null);
+        r = 0;
+      }
       if (r != 0) {
         synchronized (this) {
           loaded.remove(m);
         }
         m.setState(KernelModule.State.UNLOADED);
-        if (r > 0) {
-          kernel.dmesg().log(4, String.format("%s: init returned %d, which is not an errno", m.name(), r));
-          r = -EINVAL;
-        }
         reportLeftovers(m, "init failed and left");
         return r;
       }
@@ -153,9 +160,14 @@ public final class ModuleLoader {
     List<String> out = new ArrayList<>();
     kernel.mem().liveAllocations().stream().filter(a -> a.owner() == m)
         .forEach(a -> out.add(String.format("kmalloc'ed %d bytes at %#x (allocated at %s)", a.size(), a.va(), a.site())));
+    kernel.mem().vmallocMappings().stream().filter(x -> x.owner == m)
+        .forEach(x -> out.add(String.format("vmalloc'ed %d bytes at %#x (allocated at %s)", x.size(), x.va(), x.site)));
     kernel.mem().ioMappings().stream().filter(x -> x.owner == m)
         .forEach(x -> out.add(String.format("%s mapping of %#x bytes at %#x (made at %s)", x.kind(), x.size(), x.va(),
             x.site)));
+    kernel.mem().pins().stream().filter(x -> x.owner() == m)
+        .forEach(x -> out.add(String.format("%s of user %s (taken at %s)", x.pinned() ? "pin" : "get_user_pages reference",
+            x.page(), x.site())));
     out.addAll(kernel.chrdev().leftoversOf(m));
     out.addAll(kernel.pci().leftoversOf(m));
     out.addAll(kernel.irq().leftoversOf(m, null));

@@ -30,6 +30,11 @@ public final class PciDriver {
     this.remove = remove;
   }
 
+  /** The module that registered this driver (null for core code). */
+  public Object owner() {
+    return owner;
+  }
+
   /** The first entry of the id table matching {@code d}, or null. */
   public PciDeviceId match(PciDev d) {
     if (id_table == null) {

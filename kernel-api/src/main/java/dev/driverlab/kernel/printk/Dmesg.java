@@ -58,6 +58,32 @@ public final class Dmesg {
     }
   }
 
+  /**
+   * KERN_CONT: appends {@code text} to the last line (a continuation keeps that line's time and level);
+   * text after a newline starts new lines at {@code level}. Listeners and SLF4J see the fragment.
+   */
+  public synchronized void append(int level, String text) {
+    int nl = text.indexOf('\n');
+    String first = nl < 0 ? text : text.substring(0, nl);
+    Line last = ring.peekLast();
+    if (last == null) {
+      log(level, text);
+      return;
+    }
+    if (!first.isEmpty()) {
+      ring.removeLast();
+      Line joined = new Line(last.timeNs(), last.level(), last.text() + first);
+      ring.addLast(joined);
+      for (var c : listeners) {
+        c.accept(new Line(last.timeNs(), last.level(), first));
+      }
+      LOG.info("[{}] (cont) {}", machineName, first);
+    }
+    if (nl >= 0) {
+      log(level, text.substring(nl + 1));
+    }
+  }
+
   /** Called for every new line (e.g. to echo the log live). */
   public synchronized void addListener(java.util.function.Consumer<Line> l) {
     listeners.add(l);

@@ -20,6 +20,11 @@ public final class Printk {
   /** Logs {@code fmt} (optionally prefixed with a KERN_ level); returns the number of characters. */
   public static int printk(String fmt, Object... args) {
     int level = DEFAULT_LEVEL;
+    if (fmt.startsWith(KERN_CONT)) {
+      String text = CFormat.format(fmt.substring(KERN_CONT.length()), args);
+      Kernel.current().dmesg().append(level, text);
+      return text.length();
+    }
     if (fmt.length() >= 2 && fmt.charAt(0) == '\u0001' && Character.isDigit(fmt.charAt(1))) {
       level = fmt.charAt(1) - '0';
       fmt = fmt.substring(2);
@@ -53,20 +58,34 @@ public final class Printk {
     return printk(KERN_DEBUG + fmt, a);
   }
 
-  /** {@code dev_err(dev, ...)}: prefixed with the driver and device name, as Linux does. */
+  /** pr_cont: continues the previous line (KERN_CONT). */
+  public static int pr_cont(String fmt, Object... a) {
+    return printk(KERN_CONT + fmt, a);
+  }
+
+  /**
+   * {@code dev_err(dev, ...)}: prefixed with the driver and device name, as Linux does; a null device
+   * prints "(NULL device *): " (drivers/base/core.c, __dev_printk).
+   */
   public static int dev_err(Device dev, String fmt, Object... a) {
-    return printk(KERN_ERR + dev.logPrefix() + fmt, a);
+    return devPrintk(KERN_ERR, dev, fmt, a);
   }
 
   public static int dev_warn(Device dev, String fmt, Object... a) {
-    return printk(KERN_WARNING + dev.logPrefix() + fmt, a);
+    return devPrintk(KERN_WARNING, dev, fmt, a);
   }
 
   public static int dev_info(Device dev, String fmt, Object... a) {
-    return printk(KERN_INFO + dev.logPrefix() + fmt, a);
+    return devPrintk(KERN_INFO, dev, fmt, a);
   }
 
   public static int dev_dbg(Device dev, String fmt, Object... a) {
-    return printk(KERN_DEBUG + dev.logPrefix() + fmt, a);
+    return devPrintk(KERN_DEBUG, dev, fmt, a);
+  }
+
+  /** The prefix is added after formatting, so a '%' in a device or driver name is printed as is. */
+  private static int devPrintk(String level, Device dev, String fmt, Object... a) {
+    String prefix = dev == null ? "(NULL device *): " : dev.logPrefix();
+    return printk(level + "%s%s", prefix, CFormat.format(fmt, a));
   }
 }

@@ -82,11 +82,20 @@ public final class Process {
   }
 
   private long syscall(LongSupplier body) {
+    return syscall("syscall", body);
+  }
+
+  private long syscall(String name, LongSupplier body) {
     if (exited) {
       return -ESRCH;
     }
     try (Kernel.Scope s = kernel.enterProcess(this)) {
-      long r = body.getAsLong();
+      long r;
+      try {
+        r = body.getAsLong();
+      } finally {
+        dev.driverlab.kernel.check.UserReturnCheck.onSyscallExit(kernel, name);
+      }
       if (r == -ERESTARTSYS) {
         r = -EINTR;
       } else if (r == -ENOIOCTLCMD) {
@@ -101,7 +110,7 @@ public final class Process {
   // ---- system calls ---------------------------------------------------------------------------
 
   public int open(String path, int flags) {
-    return (int) syscall(() -> {
+    return (int) syscall("open", () -> {
       Vfs.Node node = kernel.vfs().lookup(path);
       if (node == null) {
         return kernel.vfs().isDirectory(path) ? -EISDIR : -ENOENT;
@@ -122,7 +131,7 @@ public final class Process {
   }
 
   public int close(int fd) {
-    return (int) syscall(() -> {
+    return (int) syscall("close", () -> {
       File f = fds.remove(fd);
       if (f == null) {
         return -EBADF;
@@ -133,7 +142,7 @@ public final class Process {
   }
 
   public long read(int fd, long buf, long count) {
-    return syscall(() -> {
+    return syscall("read", () -> {
       File f = fds.get(fd);
       if (f == null || (f.f_flags & File.O_ACCMODE) == File.O_WRONLY) {
         return -EBADF;
@@ -153,7 +162,7 @@ public final class Process {
   }
 
   public long write(int fd, long buf, long count) {
-    return syscall(() -> {
+    return syscall("write", () -> {
       File f = fds.get(fd);
       if (f == null || (f.f_flags & File.O_ACCMODE) == File.O_RDONLY) {
         return -EBADF;
@@ -173,7 +182,7 @@ public final class Process {
   }
 
   public long lseek(int fd, long offset, int whence) {
-    return syscall(() -> {
+    return syscall("lseek", () -> {
       File f = fds.get(fd);
       if (f == null) {
         return -EBADF;
@@ -191,7 +200,7 @@ public final class Process {
 
   /** ioctl(fd, cmd, arg): {@code arg} is passed to the driver as is (a user pointer or a number). */
   public long ioctl(int fd, int cmd, long arg) {
-    return syscall(() -> {
+    return syscall("ioctl", () -> {
       File f = fds.get(fd);
       if (f == null) {
         return -EBADF;
@@ -200,13 +209,15 @@ public final class Process {
       if (ops.unlocked_ioctl == null) {
         return -ENOTTY;
       }
-      return kernel.callDriver(ops.owner, () -> ops.unlocked_ioctl.unlocked_ioctl(f, cmd, arg));
+      try (Kernel.Scope c = dev.driverlab.kernel.check.UsercopyCheck.ioctl(kernel, cmd, arg)) {
+        return kernel.callDriver(ops.owner, () -> ops.unlocked_ioctl.unlocked_ioctl(f, cmd, arg));
+      }
     });
   }
 
   /** mmap of a file (the address hint is ignored); returns the address or a negative errno. */
   public long mmap(long length, int prot, int fd, long offset) {
-    return syscall(() -> {
+    return syscall("mmap", () -> {
       File f = fds.get(fd);
       if (f == null) {
         return -EBADF;

@@ -83,7 +83,12 @@ public final class Locks {
   /** spin_lock_irqsave: returns the flags to pass to spin_unlock_irqrestore. */
   public static long spin_lock_irqsave(Spinlock l) {
     long flags = local_irq_save();
-    spin_lock(l);
+    try {
+      spin_lock(l);
+    } catch (RuntimeException e) {
+      local_irq_restore(flags); // a reported recursion must not leave interrupts off for good
+      throw e;
+    }
     return flags;
   }
 
@@ -102,12 +107,38 @@ public final class Locks {
     local_irq_enable();
   }
 
+  /** spin_lock_bh: also holds off softirqs (timer callbacks) on this CPU until spin_unlock_bh. */
   public static void spin_lock_bh(Spinlock l) {
-    spin_lock(l);
+    local_bh_disable();
+    try {
+      spin_lock(l);
+    } catch (RuntimeException e) {
+      local_bh_enable();
+      throw e;
+    }
   }
 
   public static void spin_unlock_bh(Spinlock l) {
     spin_unlock(l);
+    local_bh_enable();
+  }
+
+  /** local_bh_disable: softirqs (timer callbacks) wait until local_bh_enable; sleeping is a bug meanwhile. */
+  public static void local_bh_disable() {
+    Kernel.current().sched().current().bhDisabled++;
+  }
+
+  /** local_bh_enable: runs timers that expired meanwhile. */
+  public static void local_bh_enable() {
+    Kernel k = Kernel.current();
+    SimThread me = k.sched().current();
+    if (me.bhDisabled <= 0) {
+      k.bugs().report(Check.WARN, null, "local_bh_enable without local_bh_disable");
+      return;
+    }
+    if (--me.bhDisabled == 0) {
+      k.timers().runExpired();
+    }
   }
 
   public static int spin_trylock(Spinlock l) {
@@ -133,6 +164,7 @@ public final class Locks {
     me.irqsDisabled = (int) flags;
     if (me.irqsDisabled == 0) {
       k.irq().deliverPending();
+      k.timers().runExpired();
     }
   }
 
@@ -144,6 +176,7 @@ public final class Locks {
     Kernel k = Kernel.current();
     k.sched().current().irqsDisabled = 0;
     k.irq().deliverPending();
+    k.timers().runExpired();
   }
 
   public static boolean irqs_disabled() {

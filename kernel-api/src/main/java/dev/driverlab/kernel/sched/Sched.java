@@ -20,13 +20,26 @@ public final class Sched {
     return Kernel.current().timers().jiffies();
   }
 
-  /** msecs_to_jiffies: rounded up, as Linux does. */
+  /** The largest timeout in jiffies (include/linux/jiffies.h): what a negative time converts to. */
+  public static final long MAX_JIFFY_OFFSET = (Long.MAX_VALUE >> 1) - 1;
+
+  /**
+   * msecs_to_jiffies: rounded up, as Linux does (kernel/time/time.c, _msecs_to_jiffies for HZ dividing
+   * 1000); a negative time is MAX_JIFFY_OFFSET, so a bad timeout waits "forever" rather than not at all.
+   */
   public static long msecs_to_jiffies(long ms) {
-    return (ms * HZ + 999) / 1000;
+    if (ms < 0) {
+      return MAX_JIFFY_OFFSET;
+    }
+    return ms >= MAX_JIFFY_OFFSET / HZ ? MAX_JIFFY_OFFSET : (ms * HZ + 999) / 1000;
   }
 
+  /** usecs_to_jiffies: rounded up; negative is MAX_JIFFY_OFFSET. */
   public static long usecs_to_jiffies(long us) {
-    return (us * HZ + 999_999) / 1_000_000;
+    if (us < 0) {
+      return MAX_JIFFY_OFFSET;
+    }
+    return us >= MAX_JIFFY_OFFSET / HZ ? MAX_JIFFY_OFFSET : (us * HZ + 999_999) / 1_000_000;
   }
 
   public static long jiffies_to_msecs(long j) {
@@ -105,13 +118,22 @@ public final class Sched {
     return 0;
   }
 
-  /** Lets other threads run (cooperative yield point). */
+  /** What one schedule() costs when no other thread wants the CPU: time a polling loop lets pass. */
+  static final long SCHEDULE_IDLE_NS = 1_000;
+
+  /**
+   * Lets other threads run (a cooperative yield point) and returns when this thread runs again. If no
+   * other thread can run, one microsecond of simulated time passes (due device events run), so a
+   * {@code while (!done) cond_resched();} loop polling hardware still sees it progress.
+   */
   public static void schedule() {
     Kernel k = Kernel.current();
     if (!k.mightSleep("schedule")) {
       throw new KernelOops("BUG: scheduling while atomic: schedule");
     }
-    k.sched().block(() -> true, -1, "schedule");
+    if (!k.sched().yieldCpu()) {
+      busyWait(SCHEDULE_IDLE_NS);
+    }
   }
 
   public static void cond_resched() {
@@ -137,7 +159,7 @@ public final class Sched {
     long target = c.nowNs() + ns;
     while (c.hasPending() && c.peek().when() <= target) {
       c.runNext();
-      k.irq().deliverPending();
+      k.sched().afterEvent();
     }
     c.advanceTo(target);
   }

@@ -25,6 +25,7 @@ public final class Scheduler {
   private long epoch;
   private int nextTid = 1;
   private Runnable afterEvent = () -> {};
+  private final List<Runnable> moreAfterEvent = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public Scheduler(VirtualClock clock, String cpuName) {
     this.clock = clock;
@@ -38,6 +39,19 @@ public final class Scheduler {
   /** Run after every clock event, on the CPU (the kernel delivers pending interrupts here). */
   public void setAfterEvent(Runnable r) {
     this.afterEvent = r;
+  }
+
+  /** Also run after every clock event, after the {@link #setAfterEvent} hook (timers run softirqs here). */
+  public void addAfterEvent(Runnable r) {
+    moreAfterEvent.add(r);
+  }
+
+  /** Runs the after-event hooks: pending interrupts first, then whatever else registered. */
+  public void afterEvent() {
+    afterEvent.run();
+    for (Runnable r : moreAfterEvent) {
+      r.run();
+    }
   }
 
   /** Makes the calling Java thread a simulated thread holding the CPU (the booting thread). */
@@ -195,7 +209,7 @@ public final class Scheduler {
             epoch++;
           }
           clock.runNext();
-          afterEvent.run();
+          afterEvent();
           continue;
         }
         hang(me, what);
@@ -252,6 +266,13 @@ public final class Scheduler {
       for (SimThread t : threads) {
         if (t != victim && !t.daemon()) {
           sb.append("\n  also waiting: ").append(t).append(" for ").append(t == me ? what : t.waitingFor);
+        }
+      }
+      // Kernel threads are never the victim, but a work item or threaded handler stuck in a wait is
+      // often the reason the others wait: name what each one waits for.
+      for (SimThread t : threads) {
+        if (t != victim && t.daemon() && !t.idle) {
+          sb.append("\n  kernel thread ").append(t).append(" waits for ").append(t == me ? what : t.waitingFor);
         }
       }
       for (SimThread t : List.copyOf(threads)) {

@@ -21,6 +21,8 @@ public final class SimThread {
   String waitingFor;
   String waitSite;
   String hangReport;
+  /** A kernel thread waiting for work (an idle kworker): left out of hang reports. */
+  boolean idle;
   /** The process whose system call runs on this thread (kernel bookkeeping). */
   public Object userProcess;
 
@@ -32,6 +34,8 @@ public final class SimThread {
   public int hardirq;
   /** Inside a timer callback or tasklet. */
   public int softirq;
+  /** Nesting of local_bh_disable/spin_lock_bh: softirqs (timers) wait, and sleeping is a bug. */
+  public int bhDisabled;
   /** Locks held, innermost last (for lockdep-style checks and reports). */
   public final Deque<Object> heldLocks = new ArrayDeque<>();
   /** The module whose code is running (innermost last), for resource ownership. */
@@ -73,7 +77,7 @@ public final class SimThread {
 
   /** True in interrupt context or with preemption/IRQs disabled: sleeping is not allowed. */
   public boolean atomic() {
-    return preemptCount > 0 || irqsDisabled > 0 || hardirq > 0 || softirq > 0;
+    return preemptCount > 0 || irqsDisabled > 0 || hardirq > 0 || softirq > 0 || bhDisabled > 0;
   }
 
   public boolean inInterrupt() {

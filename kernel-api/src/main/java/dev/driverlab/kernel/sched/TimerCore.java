@@ -17,12 +17,14 @@ public final class TimerCore {
 
   private final Kernel kernel;
   private final List<TimerList> timers = new ArrayList<>();
+  private final ArrayDeque<TimerList> expired = new ArrayDeque<>();
   private final ArrayDeque<WorkStruct> workQueue = new ArrayDeque<>();
   private final List<WorkStruct> queued = new ArrayList<>();
   private SimThread kworker;
 
   public TimerCore(Kernel kernel) {
     this.kernel = kernel;
+    kernel.sched().addAfterEvent(this::runExpired);
   }
 
   public long jiffies() {
@@ -55,15 +57,44 @@ public final class TimerCore {
     }
     int was = del(t);
     t.expires = expires;
-    Object owner = t.owner;
     t.event = kernel.machine().clock().scheduleAt(jiffiesToDeadlineNs(expires), "timer " + t.site, () -> {
       synchronized (timers) {
+        t.due = true;
+        expired.add(t);
+      }
+      runExpired();
+    });
+    synchronized (timers) {
+      timers.add(t);
+    }
+    return was;
+  }
+
+  /**
+   * The timer softirq: runs expired timers if the CPU may take a softirq now. With local interrupts or
+   * bottom halves off, or inside a hard or soft interrupt, they wait (Linux raises TIMER_SOFTIRQ but
+   * runs it only on interrupt exit with interrupts and bottom halves on): for the next clock event,
+   * local_irq_restore, spin_unlock_irqrestore or spin_unlock_bh. Callbacks run in softirq context:
+   * sleeping there is reported.
+   */
+  public void runExpired() {
+    SimThread cpu = kernel.sched().currentOrNull();
+    if (cpu == null || cpu.irqsDisabled > 0 || cpu.hardirq > 0 || cpu.softirq > 0 || cpu.bhDisabled > 0) {
+      return;
+    }
+    while (true) {
+      TimerList t;
+      synchronized (timers) {
+        t = expired.poll();
+        if (t == null) {
+          return;
+        }
+        t.due = false;
         timers.remove(t);
       }
-      SimThread cpu = kernel.sched().current();
       cpu.softirq++;
       try {
-        kernel.callDriver(owner, () -> {
+        kernel.callDriver(t.owner, () -> {
           t.function.accept(t);
           return 0;
         });
@@ -72,19 +103,22 @@ public final class TimerCore {
       } finally {
         cpu.softirq--;
       }
-    });
-    synchronized (timers) {
-      timers.add(t);
     }
-    return was;
   }
 
-  /** del_timer: returns 1 if it was pending. */
+  /** del_timer: returns 1 if it was pending (armed, or expired and waiting for its softirq). */
   public int del(TimerList t) {
+    boolean wasDue;
     synchronized (timers) {
       timers.remove(t);
+      wasDue = t.due;
+      if (wasDue) {
+        expired.remove(t);
+        t.due = false;
+      }
     }
-    return t.event != null && t.event.cancel() ? 1 : 0;
+    boolean wasArmed = t.event != null && t.event.cancel();
+    return wasDue || wasArmed ? 1 : 0;
   }
 
   // ---- workqueue --------------------------------------------------------------------------------
@@ -117,12 +151,18 @@ public final class TimerCore {
   }
 
   private void worker() {
+    SimThread self = kernel.sched().current();
     while (true) {
-      kernel.sched().block(() -> {
-        synchronized (workQueue) {
-          return !workQueue.isEmpty();
-        }
-      }, -1, "work to do (kworker idle)");
+      self.idle = true;
+      try {
+        kernel.sched().block(() -> {
+          synchronized (workQueue) {
+            return !workQueue.isEmpty();
+          }
+        }, -1, "work to do (kworker idle)");
+      } finally {
+        self.idle = false;
+      }
       WorkStruct w;
       synchronized (workQueue) {
         w = workQueue.poll();

@@ -9,10 +9,13 @@ public final class TimerList {
   Consumer<TimerList> function;
   int flags;
   VirtualClock.Event event;
+  /** Expired, waiting for the timer softirq (interrupts were off, or the CPU was in interrupt context). */
+  boolean due;
   Object owner;
   String site;
 
+  /** timer_pending(): armed and not yet run (an expired timer still waiting for its softirq counts). */
   public boolean pending() {
-    return event != null && event.pending();
+    return due || (event != null && event.pending());
   }
 }

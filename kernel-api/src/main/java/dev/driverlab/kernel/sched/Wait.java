@@ -20,6 +20,12 @@ public final class Wait {
     wq.interruptible.clear();
   }
 
+  /**
+   * The one wait loop behind every variant. {@code timeoutJiffies} −1 means no timeout (the void and
+   * int variants); MAX_SCHEDULE_TIMEOUT also never times out (schedule_timeout treats it as "forever"),
+   * so a wait nothing can end is reported as a hang rather than jumping the clock decades ahead. Returns
+   * 0 (no timeout, condition true), jiffies left ≥ 1, 0 on timeout, or -ERESTARTSYS.
+   */
   private static long wait(WaitQueueHead wq, BooleanSupplier cond, boolean interruptible, long timeoutJiffies,
       String what) {
     Kernel k = Kernel.current();
@@ -30,7 +36,8 @@ public final class Wait {
       throw new KernelOops("BUG: scheduling while atomic: " + what);
     }
     String label = what + " on " + wq + " at " + k.callSite();
-    long deadline = timeoutJiffies < 0 ? -1
+    boolean forever = timeoutJiffies == Sched.MAX_SCHEDULE_TIMEOUT;
+    long deadline = timeoutJiffies < 0 || forever ? -1
         : k.machine().clock().nowNs() + Math.min(timeoutJiffies, Long.MAX_VALUE / 2 / TimerCore.NS_PER_JIFFY)
             * TimerCore.NS_PER_JIFFY;
     Process p = interruptible ? k.currentProcess() : null;
@@ -41,7 +48,7 @@ public final class Wait {
         boolean woken = k.sched().block(() -> flag[0] || (p != null && p.signalPending()), deadline, label);
         if (cond.getAsBoolean()) {
           if (deadline < 0) {
-            return 0;
+            return forever ? timeoutJiffies : 0;
           }
           long left = (deadline - k.machine().clock().nowNs() + TimerCore.NS_PER_JIFFY - 1) / TimerCore.NS_PER_JIFFY;
           return Math.max(1, left);

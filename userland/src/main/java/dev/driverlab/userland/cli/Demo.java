@@ -14,6 +14,8 @@ final class Demo {
       {"myioctl"},
       {"edu-test"},
       {"simple-dma"},
+      {"riffa-test", "0"},
+      {"riffa-test", "2", "0", "0", "1048576"},
       {"dmesg", "--tail", "12"},
   };
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
     description = {"A Linux driver-development sandbox on simulated PCIe hardware.", "",
         "With no arguments: run the demo on the default machine.",
         "driverlab PROGRAM [ARGS...]  boot the default machine and run one program",
-        "driverlab shell [-c 'cmd; cmd']  a shell on the default machine (insmod, rmmod, programs, exit)"},
+        "driverlab shell [-c 'cmd; cmd']  a shell on the default machine (insmod, rmmod, programs, exit)",
+        "driverlab lab list|start N DIR|grade N DIR  graded labs (labs/README.md)"},
     footer = {"", "Programs: see 'driverlab shell -c help'."})
 public final class Main implements Callable<Integer> {
   @Option(names = "--trace", description = "print every TLP of the run, protocol-analyzer style")
@@ -60,6 +61,9 @@ public final class Main implements Callable<Integer> {
     String[] rest = words.subList(1, words.size()).toArray(new String[0]);
     if (cmd.equals("shell")) {
       return Shell.main(rest, trace, out, err);
+    }
+    if (cmd.equals("lab")) {
+      return dev.driverlab.userland.labs.LabCommand.run(rest, out, err);
     }
     if (Programs.find(cmd) == null) {
       err.println("driverlab: unknown program '" + cmd + "'. Programs: " + String.join(", ", Programs.names())

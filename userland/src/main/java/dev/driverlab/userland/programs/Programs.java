@@ -22,6 +22,8 @@ public final class Programs {
         EduTest::new);
     add(m, "simple-dma", "the tutorial's DMA: 32 bytes into device RAM 0x8000 and back (--size, --offset, --to-host)",
         SimpleDma::new);
+    add(m, "riffa-test", "RIFFA sample test: list, reset, loopback via chnl_tester, bandwidth and offset sweeps",
+        RiffaTest::new);
     add(m, "pcimem", "read or write a BAR word through /sys/bus/pci/devices/BDF/resourceN", Pcimem::new);
     add(m, "tlp", "decode TLP header dwords into fields, or encode fields into dwords", TlpTool::new);
     return java.util.Collections.unmodifiableMap(m);

@@ -3,9 +3,16 @@ package dev.driverlab.userland.system;
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.edu.EduDevice;
 import dev.driverlab.devices.pcie.tlp.AnalyzerText;
+import dev.driverlab.devices.riffa.AddConstantCore;
+import dev.driverlab.devices.riffa.ChnlTester;
+import dev.driverlab.devices.riffa.EchoCore;
+import dev.driverlab.devices.riffa.RiffaConfig;
+import dev.driverlab.devices.riffa.RiffaEndpoint;
+import dev.driverlab.devices.riffa.SinkCore;
 import dev.driverlab.devices.simpledma.SimpleDmaDevice;
 import dev.driverlab.drivers.edu.EduDriver;
 import dev.driverlab.drivers.myioctl.MyIoctl;
+import dev.driverlab.drivers.riffa.RiffaDriver;
 import dev.driverlab.drivers.simpledma.SimpleDmaDriver;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.fs.Chrdev;
@@ -31,6 +38,7 @@ public final class DefaultSystem {
     m.put("myioctl", MyIoctl::new);
     m.put("edu", EduDriver::new);
     m.put("simple_dma", SimpleDmaDriver::new);
+    m.put("riffa", RiffaDriver::new);
     return m;
   }
 
@@ -45,6 +53,14 @@ public final class DefaultSystem {
   /** Builds the default machine, boots it and loads the bundled drivers. */
   public static DefaultSystem boot() {
     Machine m = Machine.createDefault();
+    // The RIFFA FPGA behind the switch (FPGA id 0): channel 0 runs chnl_tester (riffa-test), 1 echoes,
+    // 2 adds one to every word, 3 never answers (to see the driver's inactivity timeout).
+    m.slot("switch0/0").plug(new RiffaEndpoint(RiffaConfig.xilinx(4, 128), c -> switch (c) {
+      case 0 -> new ChnlTester();
+      case 1 -> new EchoCore();
+      case 2 -> new AddConstantCore(1);
+      default -> new SinkCore();
+    }));
     m.slot("switch0/1").plug(new EduDevice());
     // A direct root-port slot: the tutorial's one MRd and one CplD cross a single link in --trace.
     m.slot("00:03.0").plug(new SimpleDmaDevice());

@@ -17,6 +17,9 @@ public interface FabricTopology {
   /** The downstream-facing port (root port or switch downstream port) of the named link, or null. */
   Bridge portOf(String linkName);
 
+  /** The function (not a bridge) whose enabled BAR holds memory {@code address}, or null. */
+  PciFunction claimant(long address);
+
   /** Whether the named link is up (a request sent down a dead link is never completed, by design). */
   boolean linkUp(String linkName);
 
@@ -30,6 +33,11 @@ public interface FabricTopology {
 
       @Override
       public Bridge portOf(String linkName) {
+        return null;
+      }
+
+      @Override
+      public PciFunction claimant(long address) {
         return null;
       }
 

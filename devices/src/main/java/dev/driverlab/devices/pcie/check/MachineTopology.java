@@ -38,6 +38,19 @@ final class MachineTopology implements FabricTopology {
   }
 
   @Override
+  public synchronized PciFunction claimant(long address) {
+    if (functions.isEmpty()) {
+      rescan();
+    }
+    for (PciFunction f : functions.values()) {
+      if (!f.isBridge() && f.claims(address)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  @Override
   public synchronized boolean linkUp(String linkName) {
     Link l = link(linkName);
     return l == null || l.isUp();

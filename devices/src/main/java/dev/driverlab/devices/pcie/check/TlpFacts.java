@@ -31,12 +31,14 @@ final class TlpFacts {
   final CplStatus status;
   final int byteCount;
   final int lowerAddress;
+  /** The function a configuration request addresses (null for other types). */
+  final PcieId target;
   /** The analyzer text of the TLP, for reports (computed on demand: most TLPs break no rule). */
   private final Tlp tlp;
   private final int[] raw;
 
   private TlpFacts(TlpType type, int lengthDw, PcieId requester, int tag, int firstBe, int lastBe, long address,
-      PcieId completer, CplStatus status, int byteCount, int lowerAddress, Tlp tlp, int[] raw) {
+      PcieId completer, CplStatus status, int byteCount, int lowerAddress, PcieId target, Tlp tlp, int[] raw) {
     this.type = type;
     this.lengthDw = lengthDw;
     this.requester = requester;
@@ -48,6 +50,7 @@ final class TlpFacts {
     this.status = status;
     this.byteCount = byteCount;
     this.lowerAddress = lowerAddress;
+    this.target = target;
     this.tlp = tlp;
     this.raw = raw;
   }
@@ -56,14 +59,14 @@ final class TlpFacts {
     TlpType type = t.type();
     if (type.completion()) {
       return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), 0, 0, 0, t.completer(), t.status(),
-          t.byteCount(), t.lowerAddress(), t, null);
+          t.byteCount(), t.lowerAddress(), null, t, null);
     }
     if (type.isMessage()) {
-      return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), 0, 0, 0, null, null, 0, 0, t, null);
+      return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), 0, 0, 0, null, null, 0, 0, null, t, null);
     }
     long address = type.isMemory() || type.isIo() ? t.address() : 0;
     return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), t.firstBe(), t.lastBe(), address, null, null,
-        0, 0, t, null);
+        0, 0, type.isConfig() ? t.target() : null, t, null);
   }
 
   /**
@@ -89,17 +92,17 @@ final class TlpFacts {
       int bc = h[1] & 0xfff;
       return new TlpFacts(type, lengthDw, PcieId.fromRequesterId(h[2] >>> 16), tagHigh | (h[2] >>> 8 & 0xff), 0, 0,
           0, PcieId.fromRequesterId(h[1] >>> 16), CplStatus.of(h[1] >>> 13 & 7), bc == 0 ? 4096 : bc, h[2] & 0x7f,
-          null, h.clone());
+          null, null, h.clone());
     }
     PcieId requester = PcieId.fromRequesterId(h[1] >>> 16);
     int tag = tagHigh | (h[1] >>> 8 & 0xff);
     if (type.isMessage()) {
-      return new TlpFacts(type, lengthDw, requester, tag, 0, 0, 0, null, null, 0, 0, null, h.clone());
+      return new TlpFacts(type, lengthDw, requester, tag, 0, 0, 0, null, null, 0, 0, null, null, h.clone());
     }
     long low = h[h.length - 1] & 0xffff_fffcL;
     long address = four ? (h[2] & 0xffff_ffffL) << 32 | low : low;
     return new TlpFacts(type, lengthDw, requester, tag, h[1] & 0xf, h[1] >>> 4 & 0xf, type.isConfig() ? 0 : address,
-        null, null, 0, 0, null, h.clone());
+        null, null, 0, 0, type.isConfig() ? PcieId.fromRequesterId(h[2] >>> 16) : null, null, h.clone());
   }
 
   /** Memory and I/O requests: the bytes the byte enables select (a zero-length read covers 0). */

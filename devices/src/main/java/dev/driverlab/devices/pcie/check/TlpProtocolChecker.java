@@ -72,13 +72,16 @@ public final class TlpProtocolChecker implements TlpObserver {
     final long sentNs;
     final LinkDirection dir;
     final boolean memoryRead;
+    /** Who should complete it, when known: the config target, or the function claiming the address. */
+    final PcieId completer;
     /** Bytes still owed (memory reads). */
     int remaining;
     /** Address of the next byte owed (memory reads). */
     long next;
 
-    Outstanding(TlpFacts request, long sentNs, LinkDirection dir) {
+    Outstanding(TlpFacts request, long sentNs, LinkDirection dir, PcieId completer) {
       this.request = request;
+      this.completer = completer;
       this.text = request.text();
       this.sentNs = sentNs;
       this.dir = dir;
@@ -177,9 +180,9 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     for (int i = 0; i < left.size(); i++) {
       Outstanding o = left.get(i);
-      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir, o.request.requester,
-          String.format("%s tag %d from %s was never completed (sent at %d ns, run ended at %d ns)",
-              o.request.type.mnemonic(), o.request.tag, o.request.requester, o.sentNs, nowNs), o.text);
+      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir, culpritOf(o),
+          String.format("%s tag %d from %s%s was never completed (sent at %d ns, run ended at %d ns)",
+              o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), o.sentNs, nowNs), o.text);
     }
     return violations();
   }
@@ -272,13 +275,29 @@ public final class TlpProtocolChecker implements TlpObserver {
     Outstanding prev;
     synchronized (this) {
       Map<Integer, Outstanding> map = outstanding.computeIfAbsent(link, x -> new LinkedHashMap<>());
-      prev = map.put(key, new Outstanding(f, timeNs, dir));
+      prev = map.put(key, new Outstanding(f, timeNs, dir, expectedCompleter(f)));
     }
     if (prev != null) {
       violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester, String.format(
           "%s reuses tag %d while its %s sent at %d ns is still waiting for a completion", f.requester, f.tag,
           prev.request.type.mnemonic(), prev.sentNs), f.text());
     }
+  }
+
+  /**
+   * Who owes the completion of {@code f}: the function a config request addresses; for a memory
+   * request, the function whose BAR holds the address; otherwise (a device's read of host memory)
+   * unknown here.
+   */
+  private PcieId expectedCompleter(TlpFacts f) {
+    if (f.target != null) {
+      return f.target;
+    }
+    if (f.type.isMemory()) {
+      PciFunction fn = topology.claimant(f.address);
+      return fn == null ? null : fn.id();
+    }
+    return null;
   }
 
   private void completion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
@@ -372,10 +391,20 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     for (int i = 0; i < late.size(); i++) {
       Outstanding o = late.get(i);
-      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir, o.request.requester,
-          String.format("%s tag %d from %s got no completion within %d ns (sent at %d ns)",
-              o.request.type.mnemonic(), o.request.tag, o.request.requester, completionTimeoutNs, o.sentNs), o.text);
+      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir, culpritOf(o),
+          String.format("%s tag %d from %s%s got no completion within %d ns (sent at %d ns)",
+              o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), completionTimeoutNs, o.sentNs),
+          o.text);
     }
+  }
+
+  /** A request nobody completed is the completer's failure when it is known, else the requester's. */
+  private static PcieId culpritOf(Outstanding o) {
+    return o.completer != null ? o.completer : o.request.requester;
+  }
+
+  private static String to(Outstanding o) {
+    return o.completer == null ? "" : " to " + o.completer;
   }
 
   // ---- limits from config space ----------------------------------------------------------------

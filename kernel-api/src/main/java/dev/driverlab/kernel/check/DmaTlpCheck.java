@@ -1,0 +1,231 @@
+package dev.driverlab.kernel.check;
+
+import dev.driverlab.devices.pcie.Firmware;
+import dev.driverlab.devices.pcie.Link;
+import dev.driverlab.devices.pcie.tlp.LinkDirection;
+import dev.driverlab.devices.pcie.tlp.PcieId;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpObserver;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+import dev.driverlab.kernel.Kernel;
+import dev.driverlab.kernel.base.Device;
+import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.dma.DmaCore;
+import dev.driverlab.kernel.pci.PciDev;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Joins what a device really does on the bus with what its driver told the DMA API. DriverLab sees
+ * both sides: every memory request an endpoint sends upstream is checked against the live DMA regions
+ * ({@link DmaCore}) when it crosses the root port's link (every upstream request crosses exactly one),
+ * and the device's refused attempts (Bus Master Enable clear) are read from the fabric's error lines.
+ *
+ * <pre>
+ *  device MRd / MWr (not an MSI write to 0xFEEx_xxxx), bus address A, n bytes
+ *    ├─ inside a live region of this device ── device writes a DMA_TO_DEVICE buffer ........ direction
+ *    │                                      ├─ device reads a DMA_FROM_DEVICE buffer ........ direction
+ *    │                                      ├─ streaming buffer owned by the CPU (synced
+ *    │                                      │  for_cpu, not yet for_device) ................... ownership
+ *    │                                      └─ beyond the device's DMA mask .................. mask
+ *    └─ not inside one ── overlaps one of its live regions: runs past the end ................ bounds
+ *                      ├─ inside another device's region ...................................... foreign
+ *                      ├─ inside a region it unmapped/freed recently (says where) ............. after free
+ *                      ├─ beyond its DMA mask ................................................. mask
+ *                      └─ anything else: outside every live mapping ........................... stray
+ *  "DMA read/write ... not issued: Bus Master Enable is clear" ............................... no master
+ *  "MSI not sent: Bus Master Enable is clear" ................................................ no master
+ * </pre>
+ *
+ * Each finding is reported once per device, kind and region (one bad transfer is many TLPs), as
+ * {@link Check#DMA_TLP}, naming the driver, the device, the bus range, the region with where it was
+ * mapped or freed, and the driver code that was running (the doorbell write, or the wait).
+ */
+public final class DmaTlpCheck implements TlpObserver {
+  private static final Pattern REFUSED_DMA = Pattern.compile(
+      "^(\\p{XDigit}{2}:\\p{XDigit}{2}\\.\\d): DMA (read|write) of (\\d+) bytes at (0x\\p{XDigit}+|0) not issued: "
+          + "Bus Master Enable is clear$");
+  private static final Pattern REFUSED_MSI = Pattern.compile(
+      "^(\\p{XDigit}{2}:\\p{XDigit}{2}\\.\\d): MSI not sent: Bus Master Enable is clear.*");
+
+  private final Kernel kernel;
+  private final Set<String> rootLinks = new HashSet<>();
+  private final Set<String> reported = new HashSet<>();
+  private long checked;
+
+  DmaTlpCheck(Kernel kernel) {
+    this.kernel = kernel;
+    for (Link l : kernel.machine().rootComplex().links()) {
+      rootLinks.add(l.name());
+    }
+  }
+
+  /** Device memory requests checked so far (each counted once, on its root port's link). */
+  public synchronized long checked() {
+    return checked;
+  }
+
+  @Override
+  public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
+    TlpType t = tlp.type();
+    if (dir != LinkDirection.UPSTREAM || (t != TlpType.MRD && t != TlpType.MWR && t != TlpType.MRDLK)
+        || !rootLinks.contains(linkName)) {
+      return;
+    }
+    long addr = tlp.requestFirstByteAddress();
+    int len = tlp.requestByteLength();
+    boolean write = t == TlpType.MWR;
+    if (len == 0 || (write && addr >= Firmware.MSI_BASE && addr < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
+      return; // a zero-length read flushes writes; an MSI is the interrupt, not DMA
+    }
+    synchronized (this) {
+      checked++;
+    }
+    PcieId id = tlp.requester();
+    PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
+    checkAccess(id, d, addr, len, write);
+  }
+
+  private void checkAccess(PcieId id, PciDev d, long addr, int len, boolean write) {
+    DmaCore dma = kernel.dma();
+    String what = String.format("device %s %d bytes at bus address %#x", write ? "write of" : "read of", len, addr);
+    if (d == null) {
+      report("stray", id.toString(), 0, null, String.format("%s DMA from %s, which the kernel does not know",
+          write ? "a write" : "a read", id), null, "access", what);
+      return;
+    }
+    DmaCore.Entry e = dma.findLive(d, addr, len);
+    if (e != null) {
+      if (write && e.dir == DmaCore.DMA_TO_DEVICE) {
+        report("direction", d, e.handle, e, "device wrote to a buffer mapped DMA_TO_DEVICE (the device may "
+            + "only read it: map it DMA_FROM_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what,
+            "region", e.describe());
+      } else if (!write && e.dir == DmaCore.DMA_FROM_DEVICE) {
+        report("direction", d, e.handle, e, "device read a buffer mapped DMA_FROM_DEVICE (the device may only "
+            + "write it: map it DMA_TO_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what,
+            "region", e.describe());
+      }
+      if (e.streaming() && !e.deviceOwns) {
+        report("ownership", d, e.handle, e, "device accessed a streaming DMA buffer while the CPU owns it "
+            + "(dma_sync_single_for_cpu was called and dma_sync_single_for_device not yet)", "mapped at " + e.site,
+            "access", what, "region", e.describe());
+      }
+      checkMask(d, e, addr, len, what);
+      return;
+    }
+    List<DmaCore.Entry> near = dma.overlappingLive(addr, len);
+    for (DmaCore.Entry x : near) {
+      if (x.dev == d) {
+        report("bounds", d, x.handle, x, String.format("device access runs past its DMA region (%d of %d bytes "
+            + "outside it)", outside(x, addr, len), len), "mapped at " + x.site, "access", what, "region",
+            x.describe());
+        return;
+      }
+    }
+    for (DmaCore.Entry x : near) {
+      if (x.contains(addr, len)) {
+        report("foreign", d, x.handle, x, "device accessed a DMA region mapped for another device ("
+            + x.dev.name() + ")", "mapped at " + x.site, "access", what, "region", x.describe());
+        return;
+      }
+    }
+    DmaCore.Entry was = dma.findFreed(d, addr, len);
+    if (was != null) {
+      report("after free", d, was.handle, was, String.format("device %s DMA memory after the driver %s it",
+          write ? "wrote to" : "read from", was.streaming() ? "unmapped" : "freed"),
+          (was.streaming() ? "unmapped at " : "freed at ") + was.freedSite() + ", mapped at " + was.site, "access",
+          what, "region", was.describe());
+      return;
+    }
+    if (!checkMask(d, null, addr, len, what)) {
+      report("stray", d, addr >>> 16, null, String.format("device %s memory outside every live DMA mapping of "
+          + "this device", write ? "wrote to" : "read"), null, "access", what);
+    }
+  }
+
+  /** Reports an access beyond the device's DMA mask; true if it was. */
+  private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, String what) {
+    long mask = e != null && !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
+    if (kernel.machine().iommu().enabled() || Long.compareUnsigned(addr + len - 1, mask) <= 0) {
+      return false;
+    }
+    report("mask", d, e == null ? addr >>> 16 : e.handle, e, String.format("device DMA above its DMA mask %#x: "
+        + "the driver set a mask the device cannot honour, or gave it an address it never mapped", mask),
+        e == null ? null : "mapped at " + e.site, "access", what);
+    return true;
+  }
+
+  private static long outside(DmaCore.Entry x, long addr, int len) {
+    long lo = Math.max(addr, x.handle);
+    long hi = Math.min(addr + len, x.handle + x.size);
+    return len - Math.max(0, hi - lo);
+  }
+
+  // ---- refused attempts (Bus Master Enable clear) ------------------------------------------------
+
+  /** An error line from the fabric; the ones about a refused DMA or MSI are joined with the driver. */
+  void onFabricError(String line) {
+    Matcher m = REFUSED_DMA.matcher(line);
+    if (m.matches()) {
+      PciDev d = device(m.group(1));
+      boolean write = m.group(2).equals("write");
+      long addr = Long.decode(m.group(4));
+      int len = Integer.parseInt(m.group(3));
+      String region = "outside every live DMA mapping";
+      if (d != null) {
+        DmaCore.Entry e = kernel.dma().findLive(d, addr, Math.max(1, len));
+        if (e != null) {
+          region = e.describe() + " (mapped at " + e.site + ")";
+        }
+      }
+      report("no master", d != null ? d : m.group(1), 0, null, String.format("device tried to DMA while Bus Master "
+          + "Enable is clear: the %s was never sent (call pci_set_master before starting DMA)",
+          write ? "write" : "read"), null, "access", String.format("device %s %d bytes at bus address %#x",
+          write ? "write of" : "read of", len, addr), "region", region);
+      return;
+    }
+    m = REFUSED_MSI.matcher(line);
+    if (m.matches()) {
+      PciDev d = device(m.group(1));
+      report("no master msi", d != null ? d : m.group(1), 0, null, "device could not send its MSI: Bus Master "
+          + "Enable is clear (an MSI is a memory write: call pci_set_master)", null);
+    }
+  }
+
+  private PciDev device(String bdf) {
+    PcieId id = PcieId.parse(bdf);
+    return kernel.pci().find(id.bus(), id.device() << 3 | id.function());
+  }
+
+  // ---- reporting -------------------------------------------------------------------------------
+
+  private void report(String kind, Object device, long region, DmaCore.Entry e, String message, String origin,
+      Object... facts) {
+    String key = kind + "|" + (device instanceof PciDev p ? p.name() : device) + "|" + region;
+    synchronized (this) {
+      if (!reported.add(key)) {
+        return;
+      }
+    }
+    kernel.bugs().reportAt(Check.DMA_TLP, reportDevice(device, e), message, kernel.callSite(), origin, facts);
+  }
+
+  /**
+   * The struct device a report names: the PCI device's own, which names its bound driver; or, once
+   * the driver is gone (a late DMA after remove), a stand-in naming the driver that mapped the region.
+   */
+  private static Object reportDevice(Object device, DmaCore.Entry e) {
+    if (device instanceof PciDev p) {
+      if (p.dev.driverName() == null && e != null && e.driver != null) {
+        Device standIn = new Device(p.name(), null);
+        standIn.setDriverName(e.driver);
+        return standIn;
+      }
+      return p.dev;
+    }
+    return device;
+  }
+}
