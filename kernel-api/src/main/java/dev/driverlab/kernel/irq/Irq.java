@@ -39,11 +39,11 @@ public final class Irq {
     if (probing != null) {
       return probing;
     }
-    // Outside probe: book the handler under a device only if the requesting module drives it (a shared
-    // INTx line also carries other drivers' handlers).
+    // Outside probe: book the handler under the device whose vectors the requesting module allocated
+    // (a shared INTx line also carries other drivers' handlers).
     Object module = k.currentModule();
     for (PciDev d : k.pci().devices()) {
-      if (d.irqVectors().contains(irq) && d.driver() != null && d.driver().owner() == module) {
+      if (d.irqVectors().contains(irq) && d.vectorsOwner() == module) {
         return d;
       }
     }

@@ -106,6 +106,11 @@ public final class PciDev {
     return removed;
   }
 
+  /** The module that allocated the IRQ vectors (pci_alloc_irq_vectors), or null. */
+  public Object vectorsOwner() {
+    return vectorsOwner;
+  }
+
   public List<Integer> irqVectors() {
     return List.copyOf(vectors);
   }
