@@ -91,27 +91,29 @@ public final class DmaTlpCheck implements TlpObserver {
 
   private void checkAccess(PcieId id, PciDev d, long addr, int len, boolean write) {
     DmaCore dma = kernel.dma();
-    String what = String.format("device %s %d bytes at bus address %#x", write ? "write of" : "read of", len, addr);
+    // Built only when something is reported: this runs for every DMA TLP.
+    java.util.function.Supplier<String> what =
+        () -> String.format("device %s %d bytes at bus address %#x", write ? "write of" : "read of", len, addr);
     if (d == null) {
       report("stray", id.toString(), 0, null, String.format("%s DMA from %s, which the kernel does not know",
-          write ? "a write" : "a read", id), null, "access", what);
+          write ? "a write" : "a read", id), null, "access", what.get());
       return;
     }
     DmaCore.Entry e = dma.findLive(d, addr, len);
     if (e != null) {
       if (write && e.dir == DmaCore.DMA_TO_DEVICE) {
         report("direction", d, e.handle, e, "device wrote to a buffer mapped DMA_TO_DEVICE (the device may "
-            + "only read it: map it DMA_FROM_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what,
+            + "only read it: map it DMA_FROM_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what.get(),
             "region", e.describe());
       } else if (!write && e.dir == DmaCore.DMA_FROM_DEVICE) {
         report("direction", d, e.handle, e, "device read a buffer mapped DMA_FROM_DEVICE (the device may only "
-            + "write it: map it DMA_TO_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what,
+            + "write it: map it DMA_TO_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what.get(),
             "region", e.describe());
       }
       if (e.streaming() && !e.deviceOwns) {
         report("ownership", d, e.handle, e, "device accessed a streaming DMA buffer while the CPU owns it "
             + "(dma_sync_single_for_cpu was called and dma_sync_single_for_device not yet)", "mapped at " + e.site,
-            "access", what, "region", e.describe());
+            "access", what.get(), "region", e.describe());
       }
       checkMask(d, e, addr, len, what);
       return;
@@ -120,7 +122,7 @@ public final class DmaTlpCheck implements TlpObserver {
     for (DmaCore.Entry x : near) {
       if (x.dev == d) {
         report("bounds", d, x.handle, x, String.format("device access runs past its DMA region (%d of %d bytes "
-            + "outside it)", outside(x, addr, len), len), "mapped at " + x.site, "access", what, "region",
+            + "outside it)", outside(x, addr, len), len), "mapped at " + x.site, "access", what.get(), "region",
             x.describe());
         return;
       }
@@ -128,7 +130,7 @@ public final class DmaTlpCheck implements TlpObserver {
     for (DmaCore.Entry x : near) {
       if (x.contains(addr, len)) {
         report("foreign", d, x.handle, x, "device accessed a DMA region mapped for another device ("
-            + x.dev.name() + ")", "mapped at " + x.site, "access", what, "region", x.describe());
+            + x.dev.name() + ")", "mapped at " + x.site, "access", what.get(), "region", x.describe());
         return;
       }
     }
@@ -137,24 +139,24 @@ public final class DmaTlpCheck implements TlpObserver {
       report("after free", d, was.handle, was, String.format("device %s DMA memory after the driver %s it",
           write ? "wrote to" : "read from", was.streaming() ? "unmapped" : "freed"),
           (was.streaming() ? "unmapped at " : "freed at ") + was.freedSite() + ", mapped at " + was.site, "access",
-          what, "region", was.describe());
+          what.get(), "region", was.describe());
       return;
     }
     if (!checkMask(d, null, addr, len, what)) {
       report("stray", d, addr >>> 16, null, String.format("device %s memory outside every live DMA mapping of "
-          + "this device", write ? "wrote to" : "read"), null, "access", what);
+          + "this device", write ? "wrote to" : "read"), null, "access", what.get());
     }
   }
 
   /** Reports an access beyond the device's DMA mask; true if it was. */
-  private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, String what) {
+  private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, java.util.function.Supplier<String> what) {
     long mask = e != null && !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
     if (kernel.machine().iommu().enabled() || Long.compareUnsigned(addr + len - 1, mask) <= 0) {
       return false;
     }
     report("mask", d, e == null ? addr >>> 16 : e.handle, e, String.format("device DMA above its DMA mask %#x: "
         + "the driver set a mask the device cannot honour, or gave it an address it never mapped", mask),
-        e == null ? null : "mapped at " + e.site, "access", what);
+        e == null ? null : "mapped at " + e.site, "access", what.get());
     return true;
   }
 

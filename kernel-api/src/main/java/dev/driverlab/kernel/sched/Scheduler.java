@@ -165,10 +165,15 @@ public final class Scheduler {
    * Returns true if ready, false on timeout. {@code what} names the wait in hang reports.
    */
   public boolean block(BooleanSupplier ready, long deadlineNs, String what) {
+    return block(ready, deadlineNs, () -> what);
+  }
+
+  /** As {@link #block(BooleanSupplier, long, String)}; {@code what} is built only for a hang report. */
+  public boolean block(BooleanSupplier ready, long deadlineNs, java.util.function.Supplier<String> lazyWhat) {
     SimThread me = current();
     VirtualClock.Event timeout = null;
     if (deadlineNs >= 0) {
-      timeout = clock.scheduleAt(Math.max(deadlineNs, clock.nowNs()), "timeout of " + what + " in " + me, () -> {});
+      timeout = clock.scheduleAt(Math.max(deadlineNs, clock.nowNs()), "wait timeout", () -> {});
     }
     try {
       synchronized (lock) {
@@ -176,7 +181,7 @@ public final class Scheduler {
       }
       while (true) {
         if (me.killed) {
-          throw new KernelHang("killed: " + me + " was waiting for " + what + " when the machine hung");
+          throw new KernelHang("killed: " + me + " was waiting for " + lazyWhat.get() + " when the machine hung");
         }
         if (me.hangReport != null) {
           String report = me.hangReport;
@@ -192,7 +197,7 @@ public final class Scheduler {
         SimThread next;
         synchronized (lock) {
           me.stalledEpoch = epoch;
-          me.waitingFor = what;
+          me.waitingFor = lazyWhat;
           next = pickAfter(me, false);
           if (next != null) {
             running = next;
@@ -212,7 +217,7 @@ public final class Scheduler {
           afterEvent();
           continue;
         }
-        hang(me, what);
+        hang(me, lazyWhat.get());
       }
     } finally {
       me.waitingFor = null;
@@ -261,18 +266,18 @@ public final class Scheduler {
         return;
       }
       StringBuilder sb = new StringBuilder();
-      sb.append("hang: ").append(victim).append(" waits for ").append(victim == me ? what : victim.waitingFor)
+      sb.append("hang: ").append(victim).append(" waits for ").append(victim == me ? what : victim.waitingForText())
           .append(", and no pending event (device work, timer or timeout) can ever end the wait");
       for (SimThread t : threads) {
         if (t != victim && !t.daemon()) {
-          sb.append("\n  also waiting: ").append(t).append(" for ").append(t == me ? what : t.waitingFor);
+          sb.append("\n  also waiting: ").append(t).append(" for ").append(t == me ? what : t.waitingForText());
         }
       }
       // Kernel threads are never the victim, but a work item or threaded handler stuck in a wait is
       // often the reason the others wait: name what each one waits for.
       for (SimThread t : threads) {
         if (t != victim && t.daemon() && !t.idle) {
-          sb.append("\n  kernel thread ").append(t).append(" waits for ").append(t == me ? what : t.waitingFor);
+          sb.append("\n  kernel thread ").append(t).append(" waits for ").append(t == me ? what : t.waitingForText());
         }
       }
       for (SimThread t : List.copyOf(threads)) {

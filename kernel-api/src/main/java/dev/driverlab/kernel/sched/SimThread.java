@@ -18,7 +18,12 @@ public final class SimThread {
   volatile boolean killed;
   Throwable failure;
   long stalledEpoch = -1;
-  String waitingFor;
+  /** What the thread waits for, described lazily (built only for hang reports). */
+  java.util.function.Supplier<String> waitingFor;
+
+  String waitingForText() {
+    return waitingFor == null ? null : waitingFor.get();
+  }
   String waitSite;
   String hangReport;
   /** A kernel thread waiting for work (an idle kworker): left out of hang reports. */

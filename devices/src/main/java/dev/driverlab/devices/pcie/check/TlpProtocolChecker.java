@@ -68,7 +68,6 @@ public final class TlpProtocolChecker implements TlpObserver {
   /** A request still waiting for (the rest of) its completion on one link. */
   private static final class Outstanding {
     final TlpFacts request;
-    final String text;
     final long sentNs;
     final LinkDirection dir;
     final boolean memoryRead;
@@ -79,10 +78,14 @@ public final class TlpProtocolChecker implements TlpObserver {
     /** Address of the next byte owed (memory reads). */
     long next;
 
+    /** The request as text, built only for reports (this object is made for every non-posted TLP). */
+    String text() {
+      return request.text();
+    }
+
     Outstanding(TlpFacts request, long sentNs, LinkDirection dir, PcieId completer) {
       this.request = request;
       this.completer = completer;
-      this.text = request.text();
       this.sentNs = sentNs;
       this.dir = dir;
       this.memoryRead = request.type == TlpType.MRD || request.type == TlpType.MRDLK;
@@ -136,7 +139,7 @@ public final class TlpProtocolChecker implements TlpObserver {
   /** Requests still waiting for their completions, one analyzer line each ("link: TLP"). */
   public synchronized List<String> outstanding() {
     List<String> out = new ArrayList<>();
-    outstanding.forEach((link, map) -> map.values().forEach(o -> out.add(link + ": " + o.text)));
+    outstanding.forEach((link, map) -> map.values().forEach(o -> out.add(link + ": " + o.text())));
     return out;
   }
 
@@ -182,7 +185,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       Outstanding o = left.get(i);
       violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir, culpritOf(o),
           String.format("%s tag %d from %s%s was never completed (sent at %d ns, run ended at %d ns)",
-              o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), o.sentNs, nowNs), o.text);
+              o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), o.sentNs, nowNs), o.text());
     }
     return violations();
   }
@@ -394,7 +397,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir, culpritOf(o),
           String.format("%s tag %d from %s%s got no completion within %d ns (sent at %d ns)",
               o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), completionTimeoutNs, o.sentNs),
-          o.text);
+          o.text());
     }
   }
 
