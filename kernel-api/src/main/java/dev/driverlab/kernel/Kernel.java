@@ -310,6 +310,8 @@ public final class Kernel {
   }
 
   private static final Object NO_MODULE = new Object();
+  /** One walker for every call site (immutable); frames are walked lazily and only as deep as needed. */
+  private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 16);
 
   /** The module whose code is running on this thread, or null (core kernel code). */
   public Object currentModule() {
@@ -326,7 +328,7 @@ public final class Kernel {
    * "Class.method(File.java:line)". That is where a report points a student.
    */
   public String callSite() {
-    return StackWalker.getInstance().walk(frames -> frames
+    return WALKER.walk(frames -> frames.limit(64)
         .filter(f -> !isInfrastructure(f.getClassName()))
         .findFirst()
         .map(f -> simpleName(f.getClassName()) + "." + f.getMethodName() + "(" + f.getFileName() + ":"

@@ -86,8 +86,8 @@ public final class Io {
     }
     if (m.device instanceof PciDev d) {
       long off = addr - m.va();
-      String where = String.format("BAR%d+%#x", m.bar, off);
       if (m.owner != null && (d.isRemoved() || d.driver() == null)) {
+        String where = String.format("BAR%d+%#x", m.bar, off); // only on the oops path: this runs per access
         throw Oopses.oops(k, Check.MMIO, d, addr, write, access + " of " + where + " after the driver's remove: "
             + (d.isRemoved() ? "the device is gone" : "the device is no longer bound to it")
             + " (use after free of iomem)", "mapped at " + m.site, "size", size);

@@ -100,6 +100,8 @@ public final class TlpProtocolChecker implements TlpObserver {
   private final List<ProtocolViolation> violations = new ArrayList<>();
   private final List<Consumer<ProtocolViolation>> listeners = new CopyOnWriteArrayList<>();
   private long lastNs;
+  /** No outstanding request can time out before this time: expire() skips its scan until then. */
+  private long nextExpiryNs = Long.MAX_VALUE;
 
   /** A checker that reads limits through {@code topology}, with the default completion timeout. */
   public TlpProtocolChecker(FabricTopology topology) {
@@ -279,6 +281,7 @@ public final class TlpProtocolChecker implements TlpObserver {
     synchronized (this) {
       Map<Integer, Outstanding> map = outstanding.computeIfAbsent(link, x -> new LinkedHashMap<>());
       prev = map.put(key, new Outstanding(f, timeNs, dir, expectedCompleter(f)));
+      nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
     }
     if (prev != null) {
       violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester, String.format(
@@ -373,14 +376,17 @@ public final class TlpProtocolChecker implements TlpObserver {
 
   /** Reports requests older than the completion timeout (checked whenever time has moved on). */
   private void expire(long nowNs) {
-    List<Outstanding> late = new ArrayList<>();
-    List<String> lateLinks = new ArrayList<>();
     synchronized (this) {
-      if (nowNs == lastNs || outstanding.isEmpty()) {
+      if (nowNs == lastNs || outstanding.isEmpty() || nowNs <= nextExpiryNs) {
         lastNs = nowNs;
         return;
       }
+    }
+    List<Outstanding> late = new ArrayList<>();
+    List<String> lateLinks = new ArrayList<>();
+    synchronized (this) {
       lastNs = nowNs;
+      long earliest = Long.MAX_VALUE;
       for (Map.Entry<String, Map<Integer, Outstanding>> e : outstanding.entrySet()) {
         for (Iterator<Outstanding> it = e.getValue().values().iterator(); it.hasNext(); ) {
           Outstanding o = it.next();
@@ -388,9 +394,12 @@ public final class TlpProtocolChecker implements TlpObserver {
             late.add(o);
             lateLinks.add(e.getKey());
             it.remove();
+          } else {
+            earliest = Math.min(earliest, o.sentNs + completionTimeoutNs);
           }
         }
       }
+      nextExpiryNs = earliest;
     }
     for (int i = 0; i < late.size(); i++) {
       Outstanding o = late.get(i);
