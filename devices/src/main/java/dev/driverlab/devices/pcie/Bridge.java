@@ -50,6 +50,7 @@ public final class Bridge extends PciFunction {
   private int secBus, subBus;
   private long memBase, memLimit, prefBase, prefLimit;
   private boolean memEnabled, masterEnabled;
+  private int maxPayloadBytes = 128;
 
   public Bridge(Fabric fabric, String name, Role role, int vendor, int deviceId, int device, int function,
       int maxPayloadSupported, int linkGen, int linkWidth) {
@@ -111,6 +112,11 @@ public final class Bridge extends PciFunction {
     this.primary = p;
   }
 
+  /** Max Payload Size programmed in this port's Device Control, in bytes (decoded on config writes). */
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
   public int secondaryBus() {
     return secBus;
   }
@@ -136,6 +142,8 @@ public final class Bridge extends PciFunction {
     prefBase = ((config.read16(PREF_MEMORY_BASE) & 0xfff0L) << 16) | ((config.read32(PREF_BASE_UPPER32) & 0xffffffffL) << 32);
     prefLimit = ((config.read16(PREF_MEMORY_LIMIT) & 0xfff0L) << 16) | 0xfffff
         | ((config.read32(PREF_LIMIT_UPPER32) & 0xffffffffL) << 32);
+    int exp = config.findCapability(Capabilities.ID_EXP);
+    maxPayloadBytes = exp == 0 ? 128 : 128 << ((config.read16(exp + Capabilities.EXP_DEVCTL) >>> 5) & 7);
     int cmd = config.read16(COMMAND);
     memEnabled = (cmd & COMMAND_MEMORY) != 0;
     masterEnabled = (cmd & COMMAND_MASTER) != 0;

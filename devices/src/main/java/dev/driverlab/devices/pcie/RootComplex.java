@@ -292,21 +292,19 @@ public final class RootComplex {
       return refuse(tlp, port);
     }
     if (write) {
-      byte[] data = new byte[len];
-      tlp.copyPayload((int) (address & 3), data, 0, len);
-      ram.write(hit.offset(), data, 0, len);
+      long at = hit.offset();
+      tlp.payloadTo((int) (address & 3), len, (src, off, n) -> ram.write(at, src, off, n));
       return CplStatus.SC;
     }
     // Completions: at most MPS each; after the first, aligned to the RCB (PCIe Base Spec §2.3.1.1).
-    int mps = 128 << ((port.config().read16(port.config().findCapability(0x10) + 8) >>> 5) & 7);
-    byte[] buf = new byte[Math.min(len, mps) + 3];
+    int mps = port.maxPayloadBytes();
     long a = address;
     int remaining = len;
     while (remaining > 0) {
       int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
-      int lead = (int) (a & 3);
-      ram.read(hit.offset() + (a - address), buf, lead, n);
-      Tlp cpl = Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), buf, lead, n);
+      long from = hit.offset() + (a - address);
+      Tlp cpl = Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), n,
+          (dst, off, cnt) -> ram.read(from, dst, off, cnt));
       port.fromPrimary(cpl);
       a += n;
       remaining -= n;

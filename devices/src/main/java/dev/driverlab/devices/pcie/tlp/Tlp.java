@@ -368,6 +368,31 @@ public final class Tlp {
     return d.build();
   }
 
+  /** Fills payload bytes in place (e.g. straight from RAM), so a completion needs no staging copy. */
+  @FunctionalInterface
+  public interface PayloadSource {
+    void fill(byte[] dst, int dstOff, int len);
+  }
+
+  /** Receives payload bytes in place (e.g. straight into RAM), without a copy. */
+  @FunctionalInterface
+  public interface PayloadSink {
+    void accept(byte[] src, int srcOff, int len);
+  }
+
+  /**
+   * As {@link #completionWithData(Tlp, PcieId, int, int, byte[], int, int)}, with the {@code len} data
+   * bytes written by {@code source} directly into the new TLP's payload (the DMA read hot path).
+   */
+  public static Tlp completionWithData(Tlp request, PcieId completer, int byteCount, int lowerAddress, int len,
+      PayloadSource source) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(source, "source");
+    Draft d = dataCompletionDraft(request, completer, byteCount, lowerAddress, len);
+    source.fill(d.payload, lowerAddress & 3, len);
+    return d.build();
+  }
+
   /**
    * One completion with data answering the whole of {@code request}: for memory reads it carries
    * {@link #requestByteLength()} bytes from {@code data[off]} (Byte Count and Lower Address per
@@ -1059,6 +1084,12 @@ public final class Tlp {
   /** Copies payload bytes without an intermediate copy, like {@link System#arraycopy}. */
   public void copyPayload(int srcOff, byte[] dst, int dstOff, int len) {
     System.arraycopy(payload, srcOff, dst, dstOff, len);
+  }
+
+  /** Hands {@code len} payload bytes from {@code srcOff} to {@code sink} without copying them. */
+  public void payloadTo(int srcOff, int len, PayloadSink sink) {
+    Objects.checkFromIndexSize(srcOff, len, payload.length);
+    sink.accept(payload, srcOff, len);
   }
 
   /** One payload byte, 0..255. */
