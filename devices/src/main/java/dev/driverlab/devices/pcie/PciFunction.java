@@ -75,6 +75,18 @@ public abstract class PciFunction {
     }
   }
 
+  private int pcieCap = -1;
+
+  /** Offset of the PCI Express capability, 0 if none (looked up once: capabilities never move). */
+  public final int pcieCapabilityOffset() {
+    int c = pcieCap;
+    if (c < 0) {
+      c = config.findCapability(dev.driverlab.devices.pcie.caps.Capabilities.ID_EXP);
+      pcieCap = c;
+    }
+    return c;
+  }
+
   public final boolean memorySpaceEnabled() {
     return (config.read16(ConfigSpace.COMMAND) & ConfigSpace.COMMAND_MEMORY) != 0;
   }

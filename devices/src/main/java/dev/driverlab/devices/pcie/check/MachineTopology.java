@@ -22,7 +22,7 @@ final class MachineTopology implements FabricTopology {
   }
 
   @Override
-  public synchronized PciFunction function(PcieId id) {
+  public PciFunction function(PcieId id) {
     PciFunction f = functions.get(id);
     if (f == null || !f.id().equals(id)) {
       rescan();
@@ -32,13 +32,13 @@ final class MachineTopology implements FabricTopology {
   }
 
   @Override
-  public synchronized Bridge portOf(String linkName) {
+  public Bridge portOf(String linkName) {
     Link l = link(linkName);
     return l == null ? null : l.port();
   }
 
   @Override
-  public synchronized PciFunction claimant(long address) {
+  public PciFunction claimant(long address) {
     if (functions.isEmpty()) {
       rescan();
     }
@@ -51,7 +51,7 @@ final class MachineTopology implements FabricTopology {
   }
 
   @Override
-  public synchronized boolean linkUp(String linkName) {
+  public boolean linkUp(String linkName) {
     Link l = link(linkName);
     return l == null || l.isUp();
   }

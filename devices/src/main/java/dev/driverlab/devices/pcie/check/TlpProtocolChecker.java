@@ -56,6 +56,9 @@ import java.util.function.Consumer;
  * itself knows them; a function without the capability has no such limit here), the Read Completion
  * Boundary from the completer's Link Control bit 3 (64 or 128 bytes), or {@link RootComplex#RCB} for
  * the Root Complex.
+ *
+ * <p>Not synchronized: one simulated CPU drives a machine at a time (the scheduler's hand-over orders
+ * memory between the Java threads that take turns), and every machine has its own checker.
  */
 public final class TlpProtocolChecker implements TlpObserver {
   /**
@@ -129,17 +132,17 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   /** Every violation found so far, oldest first. */
-  public synchronized List<ProtocolViolation> violations() {
+  public List<ProtocolViolation> violations() {
     return List.copyOf(violations);
   }
 
   /** Forgets the violations found so far (a test that expected them); outstanding requests stay. */
-  public synchronized void clearViolations() {
+  public void clearViolations() {
     violations.clear();
   }
 
   /** Requests still waiting for their completions, one analyzer line each ("link: TLP"). */
-  public synchronized List<String> outstanding() {
+  public List<String> outstanding() {
     List<String> out = new ArrayList<>();
     outstanding.forEach((link, map) -> map.values().forEach(o -> out.add(link + ": " + o.text())));
     return out;
@@ -176,7 +179,7 @@ public final class TlpProtocolChecker implements TlpObserver {
   public List<ProtocolViolation> finish(long nowNs) {
     List<Outstanding> left = new ArrayList<>();
     List<String> linksOf = new ArrayList<>();
-    synchronized (this) {
+    {
       outstanding.forEach((link, map) -> map.values().forEach(o -> {
         left.add(o);
         linksOf.add(link);
@@ -278,9 +281,9 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     int key = key(f.requester, f.tag);
     Outstanding prev;
-    synchronized (this) {
+    {
       Map<Integer, Outstanding> map = outstanding.computeIfAbsent(link, x -> new LinkedHashMap<>());
-      prev = map.put(key, new Outstanding(f, timeNs, dir, expectedCompleter(f)));
+      prev = map.put(key, new Outstanding(f, timeNs, dir, null)); // completer worked out only for reports
       nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
     }
     if (prev != null) {
@@ -309,7 +312,7 @@ public final class TlpProtocolChecker implements TlpObserver {
   private void completion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
     int key = key(c.requester, c.tag);
     Outstanding o;
-    synchronized (this) {
+    {
       Map<Integer, Outstanding> map = outstanding.get(link);
       o = map == null ? null : map.get(key);
     }
@@ -361,13 +364,13 @@ public final class TlpProtocolChecker implements TlpObserver {
           "a partial CplD must end on the completer's %d-byte Read Completion Boundary, this one ends at %#x",
           rcb, end), c.text());
     }
-    synchronized (this) {
+    {
       o.remaining -= carried;
       o.next = end;
     }
   }
 
-  private synchronized void done(String link, int key) {
+  private void done(String link, int key) {
     Map<Integer, Outstanding> map = outstanding.get(link);
     if (map != null) {
       map.remove(key);
@@ -376,7 +379,7 @@ public final class TlpProtocolChecker implements TlpObserver {
 
   /** Reports requests older than the completion timeout (checked whenever time has moved on). */
   private void expire(long nowNs) {
-    synchronized (this) {
+    {
       if (nowNs == lastNs || outstanding.isEmpty() || nowNs <= nextExpiryNs) {
         lastNs = nowNs;
         return;
@@ -384,7 +387,7 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     List<Outstanding> late = new ArrayList<>();
     List<String> lateLinks = new ArrayList<>();
-    synchronized (this) {
+    {
       lastNs = nowNs;
       long earliest = Long.MAX_VALUE;
       for (Map.Entry<String, Map<Integer, Outstanding>> e : outstanding.entrySet()) {
@@ -411,18 +414,20 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   /** A request nobody completed is the completer's failure when it is known, else the requester's. */
-  private static PcieId culpritOf(Outstanding o) {
-    return o.completer != null ? o.completer : o.request.requester;
+  private PcieId culpritOf(Outstanding o) {
+    PcieId c = o.completer != null ? o.completer : expectedCompleter(o.request);
+    return c != null ? c : o.request.requester;
   }
 
-  private static String to(Outstanding o) {
-    return o.completer == null ? "" : " to " + o.completer;
+  private String to(Outstanding o) {
+    PcieId c = o.completer != null ? o.completer : expectedCompleter(o.request);
+    return c == null ? "" : " to " + c;
   }
 
   // ---- limits from config space ----------------------------------------------------------------
 
   private static int pcieCap(PciFunction f) {
-    return f == null ? 0 : f.config().findCapability(Capabilities.ID_EXP);
+    return f == null ? 0 : f.pcieCapabilityOffset();
   }
 
   /** Max_Payload_Size in bytes (Device Control bits 7:5), or 0 if unknown. */
@@ -454,7 +459,7 @@ public final class TlpProtocolChecker implements TlpObserver {
   private void violation(ProtocolRule rule, long timeNs, String link, LinkDirection dir, PcieId culprit,
       String message, String text) {
     ProtocolViolation v = new ProtocolViolation(rule, timeNs, link, dir, culprit, message, text);
-    synchronized (this) {
+    {
       violations.add(v);
     }
     for (Consumer<ProtocolViolation> l : listeners) {
