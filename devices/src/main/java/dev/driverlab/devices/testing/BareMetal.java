@@ -92,10 +92,6 @@ public final class BareMetal implements InterruptSink {
   }
 
   private static LinkPartner partnerOf(Bridge br) {
-    return br.fabric() == null ? null : linkPartner(br);
-  }
-
-  private static LinkPartner linkPartner(Bridge br) {
     return br.secondaryLink() == null ? null : br.secondaryLink().partner();
   }
 
