@@ -159,42 +159,35 @@ public final class UserMm {
 
   /** Copies user memory into {@code dst}; returns bytes NOT copied (0 = all). */
   public long read(long uaddr, byte[] dst, int off, int len) {
-    int done = 0;
-    while (done < len) {
-      long pa = translate(uaddr + done, false);
-      if (pa < 0) {
-        return len - done;
-      }
-      int n = (int) Math.min(len - done, PageAllocator.PAGE_SIZE - ((uaddr + done) & 0xfff));
-      Vma v = vmaAt(uaddr + done);
-      if (v.isPfnMap()) {
-        for (int i = 0; i < n; i++) {
-          dst[off + done + i] = (byte) machine.read(pa + i, 1);
-        }
-      } else {
-        machine.readRam(pa, dst, off + done, n);
-      }
-      done += n;
-    }
-    return 0;
+    return copy(uaddr, dst, off, len, false);
   }
 
   /** Copies {@code src} into user memory; returns bytes NOT copied. */
   public long write(long uaddr, byte[] src, int off, int len) {
+    return copy(uaddr, src, off, len, true);
+  }
+
+  /** Page by page: RAM in bulk, device memory (PFN maps) one byte access at a time. */
+  private long copy(long uaddr, byte[] buf, int off, int len, boolean toUser) {
     int done = 0;
     while (done < len) {
-      long pa = translate(uaddr + done, true);
+      long pa = translate(uaddr + done, toUser);
       if (pa < 0) {
         return len - done;
       }
       int n = (int) Math.min(len - done, PageAllocator.PAGE_SIZE - ((uaddr + done) & 0xfff));
-      Vma v = vmaAt(uaddr + done);
-      if (v.isPfnMap()) {
+      if (vmaAt(uaddr + done).isPfnMap()) {
         for (int i = 0; i < n; i++) {
-          machine.write(pa + i, src[off + done + i] & 0xff, 1);
+          if (toUser) {
+            machine.write(pa + i, buf[off + done + i] & 0xff, 1);
+          } else {
+            buf[off + done + i] = (byte) machine.read(pa + i, 1);
+          }
         }
+      } else if (toUser) {
+        machine.writeRam(pa, buf, off + done, n);
       } else {
-        machine.writeRam(pa, src, off + done, n);
+        machine.readRam(pa, buf, off + done, n);
       }
       done += n;
     }
