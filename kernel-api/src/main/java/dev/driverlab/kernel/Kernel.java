@@ -1,7 +1,5 @@
 package dev.driverlab.kernel;
 
-import static dev.driverlab.kernel.uapi.Errno.*;
-
 import dev.driverlab.devices.Machine;
 import dev.driverlab.kernel.base.Device;
 import dev.driverlab.kernel.check.KernelChecks;
@@ -426,9 +424,5 @@ public final class Kernel {
   @Override
   public String toString() {
     return "Kernel(" + hostname + ")";
-  }
-
-  static int enoent() {
-    return -ENOENT;
   }
 }

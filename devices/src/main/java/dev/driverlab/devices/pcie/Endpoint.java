@@ -27,7 +27,6 @@ public final class Endpoint extends PciFunction {
   private static final long ALL_ONES = -1L;
 
   private final PciDeviceModel model;
-  private final FunctionSpec spec;
   private final BarHandler[] handlers = new BarHandler[6];
   private final long[] barSize = new long[6];
   private final long[] barBase = new long[6];
@@ -58,7 +57,7 @@ public final class Endpoint extends PciFunction {
   public Endpoint(Fabric fabric, int device, int function, PciDeviceModel model) {
     super(fabric, device, function);
     this.model = model;
-    this.spec = new FunctionSpec();
+    FunctionSpec spec = new FunctionSpec();
     model.declareInto(spec);
     spec.buildInto(config);
     for (FunctionSpec.Bar b : spec.bars()) {
