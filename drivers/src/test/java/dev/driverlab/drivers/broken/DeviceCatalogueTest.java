@@ -85,6 +85,8 @@ class DeviceCatalogueTest {
           + "BrokenSdma\\.probe\\(BrokenSdma\\.java:\\d+\\)\\)"), r::describe);
       assertTrue(l.get(1).message().matches(REMOVED + "1 IRQ vector\\(s\\) from pci_alloc_irq_vectors \\(at "
           + "BrokenSdma\\.probe\\(BrokenSdma\\.java:\\d+\\)\\)"), r::describe);
+      assertEquals(2, r.reports(Check.LEAK).size(), "rmmod must not report the handler a second time: "
+          + r.describe());
     }
   }
 
@@ -103,6 +105,8 @@ class DeviceCatalogueTest {
       assertEquals(0, r.k.modules().rmmod(BrokenSdma.NAME));
       assertTrue(onlyRemoveLeak(r).message().matches(REMOVED + "pci_iomap of BAR0 at 0x\\p{XDigit}+ \\(mapped at "
           + "BrokenSdma\\.probe\\(BrokenSdma\\.java:\\d+\\)\\)"), r::describe);
+      assertEquals(1, r.reports(Check.LEAK).size(), "rmmod must not report the mapping a second time: "
+          + r.describe());
     }
   }
 

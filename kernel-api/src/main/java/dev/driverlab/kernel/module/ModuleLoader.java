@@ -4,6 +4,7 @@ import static dev.driverlab.kernel.uapi.Errno.*;
 
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.pci.PciCore;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,7 +150,7 @@ public final class ModuleLoader {
   }
 
   private void reportLeftovers(KernelModule m, String what) {
-    List<String> left = leftoversOf(m);
+    List<String> left = kernel.pci().leaksNotYetReported(m, leftoversOf(m));
     for (String l : left) {
       kernel.bugs().reportAt(Check.LEAK, null, "module " + m.name() + " " + what + ": " + l, null, null);
     }
@@ -163,8 +164,8 @@ public final class ModuleLoader {
     kernel.mem().vmallocMappings().stream().filter(x -> x.owner == m)
         .forEach(x -> out.add(String.format("vmalloc'ed %d bytes at %#x (allocated at %s)", x.size(), x.va(), x.site)));
     kernel.mem().ioMappings().stream().filter(x -> x.owner == m)
-        .forEach(x -> out.add(String.format("%s mapping of %#x bytes at %#x (made at %s)", x.kind(), x.size(), x.va(),
-            x.site)));
+        .forEach(x -> out.add(x.device != null ? PciCore.describeBarMapping(x)
+            : String.format("%s mapping of %#x bytes at %#x (made at %s)", x.kind(), x.size(), x.va(), x.site)));
     kernel.mem().pins().stream().filter(x -> x.owner() == m)
         .forEach(x -> out.add(String.format("%s of user %s (taken at %s)", x.pinned() ? "pin" : "get_user_pages reference",
             x.page(), x.site())));

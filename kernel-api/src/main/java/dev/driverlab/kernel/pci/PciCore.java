@@ -673,6 +673,7 @@ public final class PciCore {
     for (String l : left) {
       kernel.bugs().reportAt(Check.LEAK, d, "probe failed but did not release: " + l, null, null);
     }
+    noteLeaksReported(drv.owner, left);
     d.driver = null;
     d.dev.setDriverName(null);
     d.dev.setDrvdata(null);
@@ -695,9 +696,11 @@ public final class PciCore {
         current = prev;
       }
     }
-    for (String l : leftoversOfDevice(d)) {
+    List<String> left = leftoversOfDevice(d);
+    for (String l : left) {
       kernel.bugs().reportAt(Check.LEAK, d, "driver removed but did not release: " + l, null, null);
     }
+    noteLeaksReported(drv.owner, left);
     d.driver = null;
     d.dev.setDrvdata(null);
     d.dev.setDriverName(null);
@@ -715,7 +718,7 @@ public final class PciCore {
     }
     for (KernelMemory.Mapping m : kernel.mem().ioMappings()) {
       if (m.device == d) {
-        out.add(String.format("%s of BAR%d at %#x (mapped at %s)", m.kind(), m.bar, m.va(), m.site));
+        out.add(describeBarMapping(m));
       }
     }
     out.addAll(kernel.irq().leftoversOf(null, d));
@@ -724,6 +727,34 @@ public final class PciCore {
     }
     out.addAll(kernel.dma().leftoversOf(null, d));
     return out;
+  }
+
+  /** How a leaked mapping of a BAR reads in a leak report (the same at remove and at rmmod). */
+  public static String describeBarMapping(KernelMemory.Mapping m) {
+    return String.format("%s of BAR%d at %#x (mapped at %s)", m.kind(), m.bar, m.va(), m.site);
+  }
+
+  /**
+   * Leaks already reported when a driver of {@code module} was removed from a device (or its probe
+   * failed), by their report text. The same resources are still the module's at rmmod; they are
+   * reported once, where they were first seen. The text names the resource by its address, so equal
+   * texts are the same resource.
+   */
+  private final java.util.Map<Object, java.util.Set<String>> leaksReported = new java.util.HashMap<>();
+
+  private synchronized void noteLeaksReported(Object module, List<String> texts) {
+    if (!texts.isEmpty()) {
+      leaksReported.computeIfAbsent(module, m -> new java.util.HashSet<>()).addAll(texts);
+    }
+  }
+
+  /**
+   * Of {@code texts} (what {@code module} still holds as it is unloaded), those not yet reported at a
+   * remove; forgets what was reported for the module.
+   */
+  public synchronized List<String> leaksNotYetReported(Object module, List<String> texts) {
+    java.util.Set<String> seen = leaksReported.remove(module);
+    return seen == null ? texts : texts.stream().filter(t -> !seen.contains(t)).toList();
   }
 
   public List<String> leftoversOf(Object module) {
