@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 public final class Fabric {
   private final VirtualClock clock;
   private final List<TlpObserver> observers = new CopyOnWriteArrayList<>();
-  /** A snapshot of {@link #observers} for {@link #trace}, which runs for every TLP on every link: an array walk, no iterator. */
+  /** {@link #observers} as an array for {@link #trace}, which runs for every TLP on every link: no iterator. */
   private volatile TlpObserver[] observing = new TlpObserver[0];
   private final List<Consumer<String>> errorSinks = new CopyOnWriteArrayList<>();
   private final List<TlpInterceptor> interceptors = new CopyOnWriteArrayList<>();

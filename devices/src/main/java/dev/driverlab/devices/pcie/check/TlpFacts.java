@@ -51,6 +51,11 @@ final class TlpFacts {
     return new TlpFacts(t, null);
   }
 
+  /** Whether these facts are read from a {@link Tlp} (whose constructor validated the header), not a raw header. */
+  boolean isTlp() {
+    return tlp != null;
+  }
+
   /** What a record of this request must keep to give its facts back later ({@link #of(Object)}). */
   Object source() {
     return tlp != null ? tlp : this;

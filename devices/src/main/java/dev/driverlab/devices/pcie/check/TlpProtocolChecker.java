@@ -285,9 +285,10 @@ public final class TlpProtocolChecker implements TlpObserver {
     nextExpiryNs = Long.MAX_VALUE;
     for (int i = 0; i < left.size(); i++) {
       Outstanding o = left.get(i);
+      TlpFacts r = o.request();
       violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir(), culpritOf(o),
           String.format("%s tag %d from %s%s was never completed (sent at %d ns, run ended at %d ns)",
-              o.request().type().mnemonic(), o.request().tag(), o.request().requester(), to(o), o.sentNs, nowNs), o.text());
+              r.type().mnemonic(), r.tag(), r.requester(), to(o), o.sentNs, nowNs), o.text());
     }
     return violations();
   }
@@ -298,7 +299,9 @@ public final class TlpProtocolChecker implements TlpObserver {
     expire(timeNs);
     LinkState s = state(link);
     TlpType t = f.type();
-    if (t.isMemory()) {
+    if (t.isMemory() && !f.isTlp()) {
+      // Only raw headers can break these: a Tlp's one constructor (Tlp.validate) refuses a memory
+      // request that crosses 4 KiB or has bad byte enables, by the same rules (see the class comment).
       checkRequestHeader(timeNs, dir, link, f);
     }
     if (t == TlpType.MRD || t == TlpType.MRDLK) {
@@ -421,8 +424,8 @@ public final class TlpProtocolChecker implements TlpObserver {
     Outstanding o = s.slot(c.requester().requesterId(), c.tag(), false);
     if (o == null || !o.waiting) {
       violation(ProtocolRule.UNEXPECTED_COMPLETION, timeNs, link, dir, c.completer(), String.format(
-          "%s for %s tag %d, which has no request outstanding on this link", c.type().mnemonic(), c.requester(), c.tag()),
-          c.text());
+          "%s for %s tag %d, which has no request outstanding on this link", c.type().mnemonic(), c.requester(),
+          c.tag()), c.text());
       return;
     }
     if (c.type().hasData()) {
@@ -541,9 +544,10 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     for (int i = 0; i < late.size(); i++) {
       Outstanding o = late.get(i);
+      TlpFacts r = o.request();
       violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir(), culpritOf(o),
           String.format("%s tag %d from %s%s got no completion within %d ns (sent at %d ns)",
-              o.request().type().mnemonic(), o.request().tag(), o.request().requester(), to(o), completionTimeoutNs, o.sentNs),
+              r.type().mnemonic(), r.tag(), r.requester(), to(o), completionTimeoutNs, o.sentNs),
           o.text());
     }
   }
