@@ -32,12 +32,16 @@ public interface FabricTopology {
     return null;
   }
 
+  /** What {@link #version()} returns for a topology that does not track its changes. */
+  long UNTRACKED = Long.MIN_VALUE;
+
   /**
    * A number that changes whenever the answers of {@link #function} and {@link #link} may change, so a
-   * caller may keep them until it does (the protocol checker does, per link).
+   * caller may keep them until it does (the protocol checker does, per link); {@link #UNTRACKED} (the
+   * default) if this topology cannot tell, and nothing may be kept.
    */
   default long version() {
-    return 0;
+    return UNTRACKED;
   }
 
   /** Knows nothing: every rule that needs config space is skipped. */

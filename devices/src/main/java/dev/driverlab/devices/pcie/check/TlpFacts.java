@@ -41,9 +41,13 @@ final class TlpFacts {
     int[] header;
   }
 
+  /** The type, read once (every rule starts from it). */
+  private final TlpType type;
+
   private TlpFacts(Tlp tlp, Raw raw) {
     this.tlp = tlp;
     this.raw = raw;
+    this.type = tlp != null ? tlp.type() : raw.type;
   }
 
   /** Facts read from {@code t} (which the codec has already validated), as they are needed. */
@@ -67,8 +71,7 @@ final class TlpFacts {
   }
 
   TlpType type() {
-    Tlp t = tlp;
-    return t != null ? t.type() : raw.type;
+    return type;
   }
 
   int lengthDw() {
@@ -89,13 +92,13 @@ final class TlpFacts {
   /** Requests only (0 for completions and messages). */
   int firstBe() {
     Tlp t = tlp;
-    return t == null ? raw.firstBe : isRequest(t.type()) ? t.firstBe() : 0;
+    return t == null ? raw.firstBe : isRequest(type) ? t.firstBe() : 0;
   }
 
   /** Requests only (0 for completions and messages). */
   int lastBe() {
     Tlp t = tlp;
-    return t == null ? raw.lastBe : isRequest(t.type()) ? t.lastBe() : 0;
+    return t == null ? raw.lastBe : isRequest(type) ? t.lastBe() : 0;
   }
 
   /** Memory and I/O requests only (0 otherwise). */
@@ -104,38 +107,37 @@ final class TlpFacts {
     if (t == null) {
       return raw.address;
     }
-    TlpType y = t.type();
-    return isRequest(y) && (y.isMemory() || y.isIo()) ? t.address() : 0;
+    return isRequest(type) && (type.isMemory() || type.isIo()) ? t.address() : 0;
   }
 
   /** Completions only (null otherwise). */
   PcieId completer() {
     Tlp t = tlp;
-    return t == null ? raw.completer : t.type().completion() ? t.completer() : null;
+    return t == null ? raw.completer : type.completion() ? t.completer() : null;
   }
 
   /** Completions only (null otherwise). */
   CplStatus status() {
     Tlp t = tlp;
-    return t == null ? raw.status : t.type().completion() ? t.status() : null;
+    return t == null ? raw.status : type.completion() ? t.status() : null;
   }
 
   /** Completions only (0 otherwise). */
   int byteCount() {
     Tlp t = tlp;
-    return t == null ? raw.byteCount : t.type().completion() ? t.byteCount() : 0;
+    return t == null ? raw.byteCount : type.completion() ? t.byteCount() : 0;
   }
 
   /** Completions only (0 otherwise). */
   int lowerAddress() {
     Tlp t = tlp;
-    return t == null ? raw.lowerAddress : t.type().completion() ? t.lowerAddress() : 0;
+    return t == null ? raw.lowerAddress : type.completion() ? t.lowerAddress() : 0;
   }
 
   /** The function a configuration request addresses (null for other types). */
   PcieId target() {
     Tlp t = tlp;
-    return t == null ? raw.target : t.type().isConfig() ? t.target() : null;
+    return t == null ? raw.target : type.isConfig() ? t.target() : null;
   }
 
   private static boolean isRequest(TlpType y) {

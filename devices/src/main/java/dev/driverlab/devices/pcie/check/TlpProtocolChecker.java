@@ -126,6 +126,10 @@ public final class TlpProtocolChecker implements TlpObserver {
     /** The link itself, as the topology gave it at {@link #linkVersion} (see {@link #link(LinkState)}). */
     Link link;
     long linkVersion = -1;
+    /** The function last found for {@link #functionId} at {@link #functionVersion} (see {@link #function}). */
+    PciFunction function;
+    PcieId functionId;
+    long functionVersion;
     private int[] requesterIds = new int[2];
     private Outstanding[][] byTag = new Outstanding[2][];
     private int requesters;
@@ -305,7 +309,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       checkRequestHeader(timeNs, dir, link, f);
     }
     if (t == TlpType.MRD || t == TlpType.MRDLK) {
-      int mrrs = maxReadRequest(topology.function(f.requester()));
+      int mrrs = maxReadRequest(function(s, f.requester()));
       if (mrrs > 0 && f.lengthDw() * 4 > mrrs) {
         violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester(), String.format(
             "%s of %d bytes exceeds the requester's Max_Read_Request_Size of %d bytes", t.mnemonic(),
@@ -358,7 +362,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       String role) {
     String link = s.name;
     int bytes = f.lengthDw() * 4;
-    int fnMps = maxPayload(topology.function(endpoint));
+    int fnMps = maxPayload(function(s, endpoint));
     if (fnMps > 0 && bytes > fnMps) {
       violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
           "%s payload of %d bytes exceeds the %s's Max_Payload_Size of %d bytes", f.type().mnemonic(), bytes, role,
@@ -489,11 +493,31 @@ public final class TlpProtocolChecker implements TlpObserver {
    */
   private Link link(LinkState s) {
     long v = topology.version();
-    if (s.linkVersion != v) {
+    if (s.linkVersion != v || v == FabricTopology.UNTRACKED) {
       s.link = topology.link(s.name);
       s.linkVersion = topology.version(); // after the lookup, which may itself rescan
     }
     return s.link;
+  }
+
+  /**
+   * {@code topology.function(id)}, remembered per link (a link sees few requesters, mostly one): the
+   * answer is kept while the topology's version stays and the function still has that very ID
+   * instance, so the topology would give the same answer.
+   */
+  private PciFunction function(LinkState s, PcieId id) {
+    PciFunction f = s.function;
+    long v = topology.version();
+    if (f != null && s.functionId == id && f.id() == id && s.functionVersion == v && v != FabricTopology.UNTRACKED) {
+      return f;
+    }
+    f = topology.function(id);
+    if (f != null && f.id() == id) {
+      s.function = f;
+      s.functionId = id;
+      s.functionVersion = topology.version(); // after the lookup, which may itself rescan
+    }
+    return f;
   }
 
   private boolean linkUp(LinkState s) {
