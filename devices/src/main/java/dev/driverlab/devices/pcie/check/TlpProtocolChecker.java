@@ -311,9 +311,7 @@ public final class TlpProtocolChecker implements TlpObserver {
     if (t == TlpType.MRD || t == TlpType.MRDLK) {
       int mrrs = maxReadRequest(function(s, f.requester()));
       if (mrrs > 0 && f.lengthDw() * 4 > mrrs) {
-        violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester(), String.format(
-            "%s of %d bytes exceeds the requester's Max_Read_Request_Size of %d bytes", t.mnemonic(),
-            f.lengthDw() * 4, mrrs), f.text());
+        readRequestTooLarge(timeNs, dir, link, f, mrrs);
       }
     }
     if (t == TlpType.MWR) {
@@ -324,6 +322,15 @@ public final class TlpProtocolChecker implements TlpObserver {
     } else if (t.completion()) {
       completion(timeNs, dir, s, f);
     }
+  }
+
+  // The rules below run for every TLP on every link; each builds its report in a method of its own, so
+  // they stay small enough for the JIT to inline whole (and the TlpFacts view need not be allocated).
+
+  private void readRequestTooLarge(long timeNs, LinkDirection dir, String link, TlpFacts f, int mrrs) {
+    violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester(), String.format(
+        "%s of %d bytes exceeds the requester's Max_Read_Request_Size of %d bytes", f.type().mnemonic(),
+        f.lengthDw() * 4, mrrs), f.text());
   }
 
   /** §2.2.7 (4 KiB) and §2.2.5 (byte enables). */
@@ -364,9 +371,8 @@ public final class TlpProtocolChecker implements TlpObserver {
     int bytes = f.lengthDw() * 4;
     int fnMps = maxPayload(function(s, endpoint));
     if (fnMps > 0 && bytes > fnMps) {
-      violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
-          "%s payload of %d bytes exceeds the %s's Max_Payload_Size of %d bytes", f.type().mnemonic(), bytes, role,
-          fnMps), f.text());
+      payloadTooLarge(timeNs, dir, link, f, String.format("%s payload of %d bytes exceeds the %s's "
+          + "Max_Payload_Size of %d bytes", f.type().mnemonic(), bytes, role, fnMps));
       return;
     }
     Link l = link(s);
@@ -374,10 +380,13 @@ public final class TlpProtocolChecker implements TlpObserver {
     // A port always has the PCI Express capability; it decodes its MPS whenever its config is written.
     int portMps = port == null || pcieCap(port) == 0 ? 0 : port.maxPayloadBytes();
     if (portMps > 0 && bytes > portMps) {
-      violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
-          "%s payload of %d bytes exceeds Max_Payload_Size %d of the port above link %s (%s)", f.type().mnemonic(),
-          bytes, portMps, link, port.name()), f.text());
+      payloadTooLarge(timeNs, dir, link, f, String.format("%s payload of %d bytes exceeds Max_Payload_Size %d "
+          + "of the port above link %s (%s)", f.type().mnemonic(), bytes, portMps, link, port.name()));
     }
+  }
+
+  private void payloadTooLarge(long timeNs, LinkDirection dir, String link, TlpFacts f, String message) {
+    violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), message, f.text());
   }
 
   private static PcieId sender(TlpFacts f) {
@@ -385,7 +394,6 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   private void request(long timeNs, LinkDirection dir, LinkState s, TlpFacts f) {
-    String link = s.name;
     if (dir == LinkDirection.DOWNSTREAM && !linkUp(s)) {
       return; // the model drops requests on a dead link: nobody could ever complete them
     }
@@ -401,10 +409,15 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
     if (reused) {
-      violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester(), String.format(
-          "%s reuses tag %d while its %s sent at %d ns is still waiting for a completion", f.requester(), f.tag(),
-          TlpFacts.of(prevRequest).type().mnemonic(), prevSentNs), f.text());
+      tagInUse(timeNs, dir, s.name, f, prevRequest, prevSentNs);
     }
+  }
+
+  private void tagInUse(long timeNs, LinkDirection dir, String link, TlpFacts f, Object prevRequest,
+      long prevSentNs) {
+    violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester(), String.format(
+        "%s reuses tag %d while its %s sent at %d ns is still waiting for a completion", f.requester(), f.tag(),
+        TlpFacts.of(prevRequest).type().mnemonic(), prevSentNs), f.text());
   }
 
   /**
@@ -424,45 +437,37 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   private void completion(long timeNs, LinkDirection dir, LinkState s, TlpFacts c) {
-    String link = s.name;
+    // The violations are built in methods of their own: this runs for every completion on every link,
+    // and kept small it is inlined whole (so the TlpFacts it is given need not even be allocated).
     Outstanding o = s.slot(c.requester().requesterId(), c.tag(), false);
     if (o == null || !o.waiting) {
-      violation(ProtocolRule.UNEXPECTED_COMPLETION, timeNs, link, dir, c.completer(), String.format(
-          "%s for %s tag %d, which has no request outstanding on this link", c.type().mnemonic(), c.requester(),
-          c.tag()), c.text());
+      unexpectedCompletion(timeNs, dir, s.name, c);
       return;
     }
-    if (c.type().hasData()) {
+    TlpType t = c.type();
+    if (t.hasData()) {
       checkPayload(timeNs, dir, s, c, c.requester(), "requester");
     }
-    if (!o.memoryRead || c.status() != CplStatus.SC || !c.type().hasData()) {
+    if (!o.memoryRead || c.status() != CplStatus.SC || !t.hasData()) {
       if (o.memoryRead && c.byteCount() != o.remaining) {
-        violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer(), String.format(
-            "%s %s has Byte Count %d, but %d bytes remained", c.type().mnemonic(), c.status(), c.byteCount(),
-            o.remaining), c.text());
+        byteCountWrong(timeNs, dir, s.name, c, o, false);
       }
       done(s, o);
       return;
     }
     if (c.byteCount() != o.remaining) {
-      violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer(), String.format(
-          "CplD has Byte Count %d, but %d bytes of the %d-byte read remained", c.byteCount(), o.remaining,
-          Math.max(1, o.request().requestBytes())), c.text());
+      byteCountWrong(timeNs, dir, s.name, c, o, true);
     }
     int wantLa = (int) (o.next & 0x7f);
     if (c.lowerAddress() != wantLa) {
-      violation(ProtocolRule.COMPLETION_LOWER_ADDRESS, timeNs, link, dir, c.completer(), String.format(
-          "CplD has Lower Address %#04x, but its first byte is at %#x (Lower Address %#04x)", c.lowerAddress(),
-          o.next, wantLa), c.text());
+      lowerAddressWrong(timeNs, dir, s.name, c, o, wantLa);
     }
     int lead = (int) (o.next & 3);
     int carried = c.lengthDw() * 4 - lead;
     if (carried >= o.remaining) {
       int wantDw = (lead + o.remaining + 3) >>> 2;
       if (c.lengthDw() != wantDw) {
-        violation(ProtocolRule.COMPLETION_LENGTH, timeNs, link, dir, c.completer(), String.format(
-            "the last CplD must carry the %d remaining bytes in %d DW, has Length %d DW", o.remaining, wantDw,
-            c.lengthDw()), c.text());
+        lengthWrong(timeNs, dir, s.name, c, o, wantDw);
       }
       done(s, o);
       return;
@@ -470,14 +475,47 @@ public final class TlpProtocolChecker implements TlpObserver {
     long end = o.next + carried;
     int rcb = readCompletionBoundary(c.completer());
     if ((end & (rcb - 1)) != 0) {
-      violation(ProtocolRule.COMPLETION_BOUNDARY, timeNs, link, dir, c.completer(), String.format(
-          "a partial CplD must end on the completer's %d-byte Read Completion Boundary, this one ends at %#x",
-          rcb, end), c.text());
+      boundaryWrong(timeNs, dir, s.name, c, rcb, end);
     }
     {
       o.remaining -= carried;
       o.next = end;
     }
+  }
+
+  private void unexpectedCompletion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
+    violation(ProtocolRule.UNEXPECTED_COMPLETION, timeNs, link, dir, c.completer(), String.format(
+        "%s for %s tag %d, which has no request outstanding on this link", c.type().mnemonic(), c.requester(),
+        c.tag()), c.text());
+  }
+
+  private void byteCountWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, Outstanding o,
+      boolean dataOfRead) {
+    String message = dataOfRead
+        ? String.format("CplD has Byte Count %d, but %d bytes of the %d-byte read remained", c.byteCount(),
+            o.remaining, Math.max(1, o.request().requestBytes()))
+        : String.format("%s %s has Byte Count %d, but %d bytes remained", c.type().mnemonic(), c.status(),
+            c.byteCount(), o.remaining);
+    violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer(), message, c.text());
+  }
+
+  private void lowerAddressWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, Outstanding o,
+      int wantLa) {
+    violation(ProtocolRule.COMPLETION_LOWER_ADDRESS, timeNs, link, dir, c.completer(), String.format(
+        "CplD has Lower Address %#04x, but its first byte is at %#x (Lower Address %#04x)", c.lowerAddress(),
+        o.next, wantLa), c.text());
+  }
+
+  private void lengthWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, Outstanding o, int wantDw) {
+    violation(ProtocolRule.COMPLETION_LENGTH, timeNs, link, dir, c.completer(), String.format(
+        "the last CplD must carry the %d remaining bytes in %d DW, has Length %d DW", o.remaining, wantDw,
+        c.lengthDw()), c.text());
+  }
+
+  private void boundaryWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, int rcb, long end) {
+    violation(ProtocolRule.COMPLETION_BOUNDARY, timeNs, link, dir, c.completer(), String.format(
+        "a partial CplD must end on the completer's %d-byte Read Completion Boundary, this one ends at %#x",
+        rcb, end), c.text());
   }
 
   private void done(LinkState s, Outstanding o) {
