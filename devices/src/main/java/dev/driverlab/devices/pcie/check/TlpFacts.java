@@ -192,6 +192,10 @@ final class TlpFacts {
 
   /** Memory and I/O requests: the bytes the byte enables select (a zero-length read covers 0). */
   int requestBytes() {
+    Tlp t = tlp;
+    if (t != null && (type.isMemory() || type.isIo())) {
+      return t.requestByteLength(); // the same count (its byte enables are valid, so no zero cases)
+    }
     int lengthDw = lengthDw();
     int firstBe = firstBe();
     int lastBe = lastBe();
@@ -205,6 +209,10 @@ final class TlpFacts {
 
   /** The address of the first byte a memory request asks for. */
   long firstByteAddress() {
+    Tlp t = tlp;
+    if (t != null && (type.isMemory() || type.isIo())) {
+      return t.requestFirstByteAddress();
+    }
     int firstBe = firstBe();
     long address = address();
     return firstBe == 0 ? address : address + Integer.numberOfTrailingZeros(firstBe);
