@@ -33,11 +33,15 @@ public final class Fabric {
 
   /** Watches every TLP on every link of this machine. Returns a handle that stops watching. */
   public AutoCloseable addObserver(TlpObserver o) {
-    observers.add(o);
-    observing = observers.toArray(new TlpObserver[0]);
-    return () -> {
-      observers.remove(o);
+    synchronized (observers) { // the change and its array together, so the last array written is whole
+      observers.add(o);
       observing = observers.toArray(new TlpObserver[0]);
+    }
+    return () -> {
+      synchronized (observers) {
+        observers.remove(o);
+        observing = observers.toArray(new TlpObserver[0]);
+      }
     };
   }
 
