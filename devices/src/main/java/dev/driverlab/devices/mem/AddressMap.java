@@ -16,21 +16,40 @@ public final class AddressMap {
   public record Hit(MemoryRegion region, long base, long offset) {}
 
   private final RangeMap<Long, Entry> map = TreeRangeMap.create();
+  /**
+   * The entry the last decode found: consecutive CPU accesses mostly hit the same region (a driver's
+   * register loop, a memcpy), and a range compare is far cheaper than the tree walk. Entries are
+   * immutable (final fields), so even a racing reader sees a whole one; {@link #add} clears it. The map
+   * is wired when the machine is built; one CPU at a time drives it afterwards.
+   */
+  private Entry last;
 
-  private record Entry(MemoryRegion region, long base) {}
+  private record Entry(MemoryRegion region, long base, long end) {
+    boolean holds(long address) {
+      return address >= base && address < end;
+    }
+  }
 
   public void add(long base, long size, MemoryRegion region) {
     checkArgument(size > 0, "region %s: size must be positive", region.name());
     Range<Long> r = Range.closedOpen(base, base + size);
     checkArgument(map.subRangeMap(r).asMapOfRanges().isEmpty(),
         "region %s [%#x, %#x) overlaps %s", region.name(), base, base + size, map.subRangeMap(r).asMapOfRanges().values());
-    map.put(r, new Entry(region, base));
+    map.put(r, new Entry(region, base, base + size));
+    last = null;
   }
 
   /** The region answering {@code address}, or null when nothing decodes it. */
   public Hit decode(long address) {
-    Entry e = map.get(address);
-    return e == null ? null : new Hit(e.region, e.base, address - e.base);
+    Entry e = last;
+    if (e == null || !e.holds(address)) {
+      e = map.get(address);
+      if (e == null) {
+        return null;
+      }
+      last = e;
+    }
+    return new Hit(e.region, e.base, address - e.base);
   }
 
   /** The regions, in address order, as "[start, end) name" descriptions. */

@@ -52,27 +52,49 @@ public final class DmaTlpCheck implements TlpObserver {
       "^(\\p{XDigit}{2}:\\p{XDigit}{2}\\.\\d): MSI not sent: Bus Master Enable is clear.*");
 
   private final Kernel kernel;
-  private final Set<String> rootLinks = new HashSet<>();
+  /** The root ports' links, by name (the fabric passes each link's own name String, so usually identical). */
+  private final String[] rootLinks;
   private final Set<String> reported = new HashSet<>();
+  /**
+   * Not synchronized: written only from the TLP callbacks, on the simulation thread (one simulated CPU
+   * drives a machine at a time; the scheduler's hand-over orders memory between the threads that take
+   * turns), as the protocol checker's state is.
+   */
   private long checked;
 
   DmaTlpCheck(Kernel kernel) {
     this.kernel = kernel;
-    for (Link l : kernel.machine().rootComplex().links()) {
-      rootLinks.add(l.name());
+    List<Link> links = kernel.machine().rootComplex().links();
+    rootLinks = new String[links.size()];
+    for (int i = 0; i < rootLinks.length; i++) {
+      rootLinks[i] = links.get(i).name();
     }
   }
 
   /** Device memory requests checked so far (each counted once, on its root port's link). */
-  public synchronized long checked() {
+  public long checked() {
     return checked;
+  }
+
+  private boolean isRootLink(String name) {
+    for (String l : rootLinks) {
+      if (l == name) {
+        return true;
+      }
+    }
+    for (String l : rootLinks) {
+      if (l.equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
   public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
     TlpType t = tlp.type();
     if (dir != LinkDirection.UPSTREAM || (t != TlpType.MRD && t != TlpType.MWR && t != TlpType.MRDLK)
-        || !rootLinks.contains(linkName)) {
+        || !isRootLink(linkName)) {
       return;
     }
     long addr = tlp.requestFirstByteAddress();
@@ -81,56 +103,56 @@ public final class DmaTlpCheck implements TlpObserver {
     if (len == 0 || (write && addr >= Firmware.MSI_BASE && addr < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
       return; // a zero-length read flushes writes; an MSI is the interrupt, not DMA
     }
-    synchronized (this) {
-      checked++;
-    }
+    checked++;
     PcieId id = tlp.requester();
     PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
     checkAccess(id, d, addr, len, write);
   }
 
+  /** What a report says about the access (built only when something is reported: checks run per DMA TLP). */
+  private static String what(long addr, int len, boolean write) {
+    return String.format("device %s %d bytes at bus address %#x", write ? "write of" : "read of", len, addr);
+  }
+
   private void checkAccess(PcieId id, PciDev d, long addr, int len, boolean write) {
     DmaCore dma = kernel.dma();
-    // Built only when something is reported: this runs for every DMA TLP.
-    java.util.function.Supplier<String> what =
-        () -> String.format("device %s %d bytes at bus address %#x", write ? "write of" : "read of", len, addr);
     if (d == null) {
       report("stray", id.toString(), 0, null, String.format("%s DMA from %s, which the kernel does not know",
-          write ? "a write" : "a read", id), null, "access", what.get());
+          write ? "a write" : "a read", id), null, "access", what(addr, len, write));
       return;
     }
     DmaCore.Entry e = dma.findLive(d, addr, len);
     if (e != null) {
       if (write && e.dir == DmaCore.DMA_TO_DEVICE) {
         report("direction", d, e.handle, e, "device wrote to a buffer mapped DMA_TO_DEVICE (the device may "
-            + "only read it: map it DMA_FROM_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what.get(),
-            "region", e.describe());
+            + "only read it: map it DMA_FROM_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access",
+            what(addr, len, write), "region", e.describe());
       } else if (!write && e.dir == DmaCore.DMA_FROM_DEVICE) {
         report("direction", d, e.handle, e, "device read a buffer mapped DMA_FROM_DEVICE (the device may only "
-            + "write it: map it DMA_TO_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access", what.get(),
-            "region", e.describe());
+            + "write it: map it DMA_TO_DEVICE or DMA_BIDIRECTIONAL)", "mapped at " + e.site, "access",
+            what(addr, len, write), "region", e.describe());
       }
       if (e.streaming() && !e.deviceOwns) {
         report("ownership", d, e.handle, e, "device accessed a streaming DMA buffer while the CPU owns it "
             + "(dma_sync_single_for_cpu was called and dma_sync_single_for_device not yet)", "mapped at " + e.site,
-            "access", what.get(), "region", e.describe());
+            "access", what(addr, len, write), "region", e.describe());
       }
-      checkMask(d, e, addr, len, what);
+      checkMask(d, e, addr, len, write);
       return;
     }
     List<DmaCore.Entry> near = dma.overlappingLive(addr, len);
     for (DmaCore.Entry x : near) {
       if (x.dev == d) {
         report("bounds", d, x.handle, x, String.format("device access runs past its DMA region (%d of %d bytes "
-            + "outside it)", outside(x, addr, len), len), "mapped at " + x.site, "access", what.get(), "region",
-            x.describe());
+            + "outside it)", outside(x, addr, len), len), "mapped at " + x.site, "access", what(addr, len, write),
+            "region", x.describe());
         return;
       }
     }
     for (DmaCore.Entry x : near) {
       if (x.contains(addr, len)) {
         report("foreign", d, x.handle, x, "device accessed a DMA region mapped for another device ("
-            + x.dev.name() + ")", "mapped at " + x.site, "access", what.get(), "region", x.describe());
+            + x.dev.name() + ")", "mapped at " + x.site, "access", what(addr, len, write), "region", x.describe());
         return;
       }
     }
@@ -139,24 +161,24 @@ public final class DmaTlpCheck implements TlpObserver {
       report("after free", d, was.handle, was, String.format("device %s DMA memory after the driver %s it",
           write ? "wrote to" : "read from", was.streaming() ? "unmapped" : "freed"),
           (was.streaming() ? "unmapped at " : "freed at ") + was.freedSite() + ", mapped at " + was.site, "access",
-          what.get(), "region", was.describe());
+          what(addr, len, write), "region", was.describe());
       return;
     }
-    if (!checkMask(d, null, addr, len, what)) {
+    if (!checkMask(d, null, addr, len, write)) {
       report("stray", d, addr >>> 16, null, String.format("device %s memory outside every live DMA mapping of "
-          + "this device", write ? "wrote to" : "read"), null, "access", what.get());
+          + "this device", write ? "wrote to" : "read"), null, "access", what(addr, len, write));
     }
   }
 
   /** Reports an access beyond the device's DMA mask; true if it was. */
-  private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, java.util.function.Supplier<String> what) {
+  private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, boolean write) {
     long mask = e != null && !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
     if (kernel.machine().iommu().enabled() || Long.compareUnsigned(addr + len - 1, mask) <= 0) {
       return false;
     }
     report("mask", d, e == null ? addr >>> 16 : e.handle, e, String.format("device DMA above its DMA mask %#x: "
         + "the driver set a mask the device cannot honour, or gave it an address it never mapped", mask),
-        e == null ? null : "mapped at " + e.site, "access", what.get());
+        e == null ? null : "mapped at " + e.site, "access", what(addr, len, write));
     return true;
   }
 

@@ -272,11 +272,18 @@ public final class KernelMemory {
 
   /** The ioremap mapping covering {@code va}, or null. */
   public Mapping ioMapping(long va) {
-    Map.Entry<Long, Mapping> e = vmaps.floorEntry(va);
-    if (e == null || !e.getValue().io || va >= e.getKey() + e.getValue().size) {
-      return null;
+    // Areas never overlap, so the last area translate() or this found, when it covers va, is the one
+    // the floor lookup would find (it is forgotten whenever an area goes away).
+    Mapping m = lastHit;
+    if (m == null || va < m.va || va >= m.va + m.size) {
+      Map.Entry<Long, Mapping> e = vmaps.floorEntry(va);
+      if (e == null || va >= e.getKey() + e.getValue().size) {
+        return null;
+      }
+      m = e.getValue();
+      lastHit = m;
     }
-    return e.getValue();
+    return m.io ? m : null;
   }
 
   /** Live vmalloc areas (for leak reports). */

@@ -2,6 +2,7 @@ package dev.driverlab.devices.pcie.check;
 
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.pcie.Bridge;
+import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.PciFunction;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 
@@ -22,6 +23,26 @@ public interface FabricTopology {
 
   /** Whether the named link is up (a request sent down a dead link is never completed, by design). */
   boolean linkUp(String linkName);
+
+  /**
+   * The named link, or null if this topology does not know it as a {@link Link}; then {@link #portOf}
+   * and {@link #linkUp} answer for it.
+   */
+  default Link link(String linkName) {
+    return null;
+  }
+
+  /** What {@link #version()} returns for a topology that does not track its changes. */
+  long UNTRACKED = Long.MIN_VALUE;
+
+  /**
+   * A number that changes whenever the answers of {@link #function} and {@link #link} may change, so a
+   * caller may keep them until it does (the protocol checker does, per link); {@link #UNTRACKED} (the
+   * default) if this topology cannot tell, and nothing may be kept.
+   */
+  default long version() {
+    return UNTRACKED;
+  }
 
   /** Knows nothing: every rule that needs config space is skipped. */
   static FabricTopology none() {

@@ -20,53 +20,128 @@ import dev.driverlab.devices.pcie.tlp.TlpType;
  * </pre>
  */
 final class TlpFacts {
-  final TlpType type;
-  final int lengthDw;
-  final PcieId requester;
-  final int tag;
-  final int firstBe;
-  final int lastBe;
-  final long address;
-  final PcieId completer;
-  final CplStatus status;
-  final int byteCount;
-  final int lowerAddress;
-  /** The function a configuration request addresses (null for other types). */
-  final PcieId target;
-  /** The analyzer text of the TLP, for reports (computed on demand: most TLPs break no rule). */
+  /** The TLP these facts are read from, when they come from one: its fields are read straight from it. */
   private final Tlp tlp;
-  private final int[] raw;
+  /** The fields parsed from a raw header, when they come from one (kept apart: a TLP's facts stay small). */
+  private final Raw raw;
 
-  private TlpFacts(TlpType type, int lengthDw, PcieId requester, int tag, int firstBe, int lastBe, long address,
-      PcieId completer, CplStatus status, int byteCount, int lowerAddress, PcieId target, Tlp tlp, int[] raw) {
-    this.type = type;
-    this.lengthDw = lengthDw;
-    this.requester = requester;
-    this.tag = tag;
-    this.firstBe = firstBe;
-    this.lastBe = lastBe;
-    this.address = address;
-    this.completer = completer;
-    this.status = status;
-    this.byteCount = byteCount;
-    this.lowerAddress = lowerAddress;
-    this.target = target;
-    this.tlp = tlp;
-    this.raw = raw;
+  private static final class Raw {
+    TlpType type;
+    int lengthDw;
+    PcieId requester;
+    int tag;
+    int firstBe;
+    int lastBe;
+    long address;
+    PcieId completer;
+    CplStatus status;
+    int byteCount;
+    int lowerAddress;
+    PcieId target;
+    int[] header;
   }
 
+  /** The type, read once (every rule starts from it). */
+  private final TlpType type;
+
+  private TlpFacts(Tlp tlp, Raw raw) {
+    this.tlp = tlp;
+    this.raw = raw;
+    this.type = tlp != null ? tlp.type() : raw.type;
+  }
+
+  /** Facts read from {@code t} (which the codec has already validated), as they are needed. */
   static TlpFacts of(Tlp t) {
-    TlpType type = t.type();
-    if (type.completion()) {
-      return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), 0, 0, 0, t.completer(), t.status(),
-          t.byteCount(), t.lowerAddress(), null, t, null);
+    return new TlpFacts(t, null);
+  }
+
+  /** Whether these facts are read from a {@link Tlp} (whose constructor validated the header), not a raw header. */
+  boolean isTlp() {
+    return tlp != null;
+  }
+
+  /** What a record of this request must keep to give its facts back later ({@link #of(Object)}). */
+  Object source() {
+    return tlp != null ? tlp : this;
+  }
+
+  /** The facts of a {@link #source()}. */
+  static TlpFacts of(Object source) {
+    return source instanceof Tlp t ? of(t) : (TlpFacts) source;
+  }
+
+  TlpType type() {
+    return type;
+  }
+
+  int lengthDw() {
+    Tlp t = tlp;
+    return t != null ? t.lengthDw() : raw.lengthDw;
+  }
+
+  PcieId requester() {
+    Tlp t = tlp;
+    return t != null ? t.requester() : raw.requester;
+  }
+
+  int tag() {
+    Tlp t = tlp;
+    return t != null ? t.tag() : raw.tag;
+  }
+
+  /** Requests only (0 for completions and messages). */
+  int firstBe() {
+    Tlp t = tlp;
+    return t == null ? raw.firstBe : isRequest(type) ? t.firstBe() : 0;
+  }
+
+  /** Requests only (0 for completions and messages). */
+  int lastBe() {
+    Tlp t = tlp;
+    return t == null ? raw.lastBe : isRequest(type) ? t.lastBe() : 0;
+  }
+
+  /** Memory and I/O requests only (0 otherwise). */
+  long address() {
+    Tlp t = tlp;
+    if (t == null) {
+      return raw.address;
     }
-    if (type.isMessage()) {
-      return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), 0, 0, 0, null, null, 0, 0, null, t, null);
-    }
-    long address = type.isMemory() || type.isIo() ? t.address() : 0;
-    return new TlpFacts(type, t.lengthDw(), t.requester(), t.tag(), t.firstBe(), t.lastBe(), address, null, null,
-        0, 0, type.isConfig() ? t.target() : null, t, null);
+    return isRequest(type) && (type.isMemory() || type.isIo()) ? t.address() : 0;
+  }
+
+  /** Completions only (null otherwise). */
+  PcieId completer() {
+    Tlp t = tlp;
+    return t == null ? raw.completer : type.completion() ? t.completer() : null;
+  }
+
+  /** Completions only (null otherwise). */
+  CplStatus status() {
+    Tlp t = tlp;
+    return t == null ? raw.status : type.completion() ? t.status() : null;
+  }
+
+  /** Completions only (0 otherwise). */
+  int byteCount() {
+    Tlp t = tlp;
+    return t == null ? raw.byteCount : type.completion() ? t.byteCount() : 0;
+  }
+
+  /** Completions only (0 otherwise). */
+  int lowerAddress() {
+    Tlp t = tlp;
+    return t == null ? raw.lowerAddress : type.completion() ? t.lowerAddress() : 0;
+  }
+
+  /** The function a configuration request addresses (null for other types). */
+  PcieId target() {
+    Tlp t = tlp;
+    return t == null ? raw.target : type.isConfig() ? t.target() : null;
+  }
+
+  private static boolean isRequest(TlpType y) {
+    return !y.completion() && !y.isMessage();
   }
 
   /**
@@ -86,27 +161,44 @@ final class TlpFacts {
           h.length));
     }
     int length = dw0 & 0x3ff;
-    int lengthDw = (type.hasData() || type.nonPosted()) && length == 0 ? 1024 : length;
     int tagHigh = (dw0 >>> 23 & 1) << 9 | (dw0 >>> 19 & 1) << 8;
+    Raw f = new Raw();
+    f.type = type;
+    f.lengthDw = (type.hasData() || type.nonPosted()) && length == 0 ? 1024 : length;
+    f.header = h.clone();
     if (type.completion()) {
       int bc = h[1] & 0xfff;
-      return new TlpFacts(type, lengthDw, PcieId.fromRequesterId(h[2] >>> 16), tagHigh | (h[2] >>> 8 & 0xff), 0, 0,
-          0, PcieId.fromRequesterId(h[1] >>> 16), CplStatus.of(h[1] >>> 13 & 7), bc == 0 ? 4096 : bc, h[2] & 0x7f,
-          null, null, h.clone());
+      f.requester = PcieId.fromRequesterId(h[2] >>> 16);
+      f.tag = tagHigh | (h[2] >>> 8 & 0xff);
+      f.completer = PcieId.fromRequesterId(h[1] >>> 16);
+      f.status = CplStatus.of(h[1] >>> 13 & 7);
+      f.byteCount = bc == 0 ? 4096 : bc;
+      f.lowerAddress = h[2] & 0x7f;
+      return new TlpFacts(null, f);
     }
-    PcieId requester = PcieId.fromRequesterId(h[1] >>> 16);
-    int tag = tagHigh | (h[1] >>> 8 & 0xff);
+    f.requester = PcieId.fromRequesterId(h[1] >>> 16);
+    f.tag = tagHigh | (h[1] >>> 8 & 0xff);
     if (type.isMessage()) {
-      return new TlpFacts(type, lengthDw, requester, tag, 0, 0, 0, null, null, 0, 0, null, null, h.clone());
+      return new TlpFacts(null, f);
     }
     long low = h[h.length - 1] & 0xffff_fffcL;
     long address = four ? (h[2] & 0xffff_ffffL) << 32 | low : low;
-    return new TlpFacts(type, lengthDw, requester, tag, h[1] & 0xf, h[1] >>> 4 & 0xf, type.isConfig() ? 0 : address,
-        null, null, 0, 0, type.isConfig() ? PcieId.fromRequesterId(h[2] >>> 16) : null, null, h.clone());
+    f.firstBe = h[1] & 0xf;
+    f.lastBe = h[1] >>> 4 & 0xf;
+    f.address = type.isConfig() ? 0 : address;
+    f.target = type.isConfig() ? PcieId.fromRequesterId(h[2] >>> 16) : null;
+    return new TlpFacts(null, f);
   }
 
   /** Memory and I/O requests: the bytes the byte enables select (a zero-length read covers 0). */
   int requestBytes() {
+    Tlp t = tlp;
+    if (t != null && (type.isMemory() || type.isIo())) {
+      return t.requestByteLength(); // the same count (its byte enables are valid, so no zero cases)
+    }
+    int lengthDw = lengthDw();
+    int firstBe = firstBe();
+    int lastBe = lastBe();
     if (lengthDw == 1) {
       return firstBe == 0 ? 0 : 32 - Integer.numberOfLeadingZeros(firstBe) - Integer.numberOfTrailingZeros(firstBe);
     }
@@ -117,10 +209,16 @@ final class TlpFacts {
 
   /** The address of the first byte a memory request asks for. */
   long firstByteAddress() {
+    Tlp t = tlp;
+    if (t != null && (type.isMemory() || type.isIo())) {
+      return t.requestFirstByteAddress();
+    }
+    int firstBe = firstBe();
+    long address = address();
     return firstBe == 0 ? address : address + Integer.numberOfTrailingZeros(firstBe);
   }
 
   String text() {
-    return tlp != null ? AnalyzerText.describe(tlp) : String.join(" ", TlpFields.describe(raw));
+    return tlp != null ? AnalyzerText.describe(tlp) : String.join(" ", TlpFields.describe(raw.header));
   }
 }

@@ -2,6 +2,7 @@ package dev.driverlab.devices.pcie.check;
 
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.pcie.Bridge;
+import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.PciFunction;
 import dev.driverlab.devices.pcie.RootComplex;
 import dev.driverlab.devices.pcie.caps.Capabilities;
@@ -12,9 +13,9 @@ import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpObserver;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,38 +69,129 @@ public final class TlpProtocolChecker implements TlpObserver {
    */
   public static final long DEFAULT_COMPLETION_TIMEOUT_NS = 50_000_000L;
 
-  /** A request still waiting for (the rest of) its completion on one link. */
+  /**
+   * A request still waiting for (the rest of) its completion on one link. One object per (link,
+   * requester, tag) ever used, reused by the next request with that tag: checking a request allocates
+   * nothing (the Root Complex cycles through 256 tags, a DMA engine through its own).
+   *
+   * <p>Only primitives change per request, apart from {@link #source}: these objects live long, and
+   * with G1 every reference stored into an old object costs a card-marking barrier with a fence.
+   */
   private static final class Outstanding {
-    final TlpFacts request;
-    final long sentNs;
-    final LinkDirection dir;
-    final boolean memoryRead;
-    /** Who should complete it, when known: the config target, or the function claiming the address. */
-    final PcieId completer;
+    /** The request (a {@link Tlp}, or the facts of a raw header), for the rules' details and reports. */
+    Object source;
+    long sentNs;
+    boolean upstream;
+    boolean memoryRead;
     /** Bytes still owed (memory reads). */
     int remaining;
     /** Address of the next byte owed (memory reads). */
     long next;
+    /** Whether it is waiting for a completion. */
+    boolean waiting;
+    /** When it started waiting, in the checker's request order: reports list a link's requests by it. */
+    long order;
 
-    /** The request as text, built only for reports (this object is made for every non-posted TLP). */
-    String text() {
-      return request.text();
+    TlpFacts request() {
+      return TlpFacts.of(source);
     }
 
-    Outstanding(TlpFacts request, long sentNs, LinkDirection dir, PcieId completer) {
-      this.request = request;
-      this.completer = completer;
+    LinkDirection dir() {
+      return upstream ? LinkDirection.UPSTREAM : LinkDirection.DOWNSTREAM;
+    }
+
+    /** The request as text, built only for reports. */
+    String text() {
+      return request().text();
+    }
+
+    /** Makes this the record of request {@code f}, sent at {@code sentNs}. */
+    void start(TlpFacts f, long sentNs, LinkDirection dir) {
+      source = f.source();
       this.sentNs = sentNs;
-      this.dir = dir;
-      this.memoryRead = request.type == TlpType.MRD || request.type == TlpType.MRDLK;
-      this.remaining = memoryRead ? Math.max(1, request.requestBytes()) : 4;
-      this.next = memoryRead ? request.firstByteAddress() : 0;
+      this.upstream = dir == LinkDirection.UPSTREAM;
+      TlpType t = f.type();
+      this.memoryRead = t == TlpType.MRD || t == TlpType.MRDLK;
+      this.remaining = memoryRead ? Math.max(1, f.requestBytes()) : 4;
+      this.next = memoryRead ? f.firstByteAddress() : 0;
+    }
+  }
+
+  /**
+   * The checker's state for one link: its requests, found by (requester, tag) through a table per
+   * requester ID indexed by tag (a link sees few requesters).
+   */
+  private static final class LinkState {
+    final String name;
+    /** The link itself, as the topology gave it at {@link #linkVersion} (see {@link #link(LinkState)}). */
+    Link link;
+    long linkVersion = -1;
+    /** The function last found for {@link #functionId} at {@link #functionVersion} (see {@link #function}). */
+    PciFunction function;
+    PcieId functionId;
+    long functionVersion;
+    private int[] requesterIds = new int[2];
+    private Outstanding[][] byTag = new Outstanding[2][];
+    private int requesters;
+
+    LinkState(String name) {
+      this.name = name;
+    }
+
+    /** The record for (requester, tag), or null when there has never been one and {@code create} is false. */
+    Outstanding slot(int requesterId, int tag, boolean create) {
+      for (int i = 0; i < requesters; i++) {
+        if (requesterIds[i] == requesterId) {
+          Outstanding o = byTag[i][tag];
+          if (o == null && create) {
+            o = byTag[i][tag] = new Outstanding();
+          }
+          return o;
+        }
+      }
+      if (!create) {
+        return null;
+      }
+      if (requesters == requesterIds.length) {
+        requesterIds = Arrays.copyOf(requesterIds, requesters * 2);
+        byTag = Arrays.copyOf(byTag, requesters * 2);
+      }
+      requesterIds[requesters] = requesterId;
+      Outstanding[] table = byTag[requesters++] = new Outstanding[1024]; // 10-bit tags
+      return table[tag] = new Outstanding();
+    }
+
+    /** The requests waiting on this link, in the order they started waiting (for reports and the timeout scan). */
+    List<Outstanding> waiting() {
+      List<Outstanding> out = new ArrayList<>();
+      for (int i = 0; i < requesters; i++) {
+        for (Outstanding o : byTag[i]) {
+          if (o != null && o.waiting) {
+            out.add(o);
+          }
+        }
+      }
+      out.sort(Comparator.comparingLong(o -> o.order));
+      return out;
     }
   }
 
   private final FabricTopology topology;
   private final long completionTimeoutNs;
-  private final Map<String, Map<Integer, Outstanding>> outstanding = new HashMap<>();
+  /** Per-link state by link name; iterated (in this map's order) for reports. */
+  private final Map<String, LinkState> links = new HashMap<>();
+  /**
+   * The states of recently seen links, direct-mapped by the name's (cached) hash and keyed by the
+   * identity of the name String: the fabric passes each link's own (final) name instance with every
+   * TLP, so one reference compare finds the state. A miss (a new link, a collision, or an equal name in
+   * another String) falls back to {@link #links}.
+   */
+  private final String[] recentNames = new String[32];
+  private final LinkState[] recentStates = new LinkState[32];
+  /** Requests waiting on all links. */
+  private int waiting;
+  /** Counts requests as they start waiting (their {@link Outstanding#order}). */
+  private long requestOrder;
   private final List<ProtocolViolation> violations = new ArrayList<>();
   private final List<Consumer<ProtocolViolation>> listeners = new CopyOnWriteArrayList<>();
   private long lastNs;
@@ -144,7 +236,11 @@ public final class TlpProtocolChecker implements TlpObserver {
   /** Requests still waiting for their completions, one analyzer line each ("link: TLP"). */
   public List<String> outstanding() {
     List<String> out = new ArrayList<>();
-    outstanding.forEach((link, map) -> map.values().forEach(o -> out.add(link + ": " + o.text())));
+    for (LinkState s : links.values()) {
+      for (Outstanding o : s.waiting()) {
+        out.add(s.name + ": " + o.text());
+      }
+    }
     return out;
   }
 
@@ -152,6 +248,8 @@ public final class TlpProtocolChecker implements TlpObserver {
 
   @Override
   public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
+    // A fresh view (24 bytes, short-lived), not one reused: storing each new TLP into a long-lived
+    // object costs more (G1's card-marking barrier fences on such stores) than allocating it.
     check(timeNs, dir, linkName, TlpFacts.of(tlp));
   }
 
@@ -179,18 +277,21 @@ public final class TlpProtocolChecker implements TlpObserver {
   public List<ProtocolViolation> finish(long nowNs) {
     List<Outstanding> left = new ArrayList<>();
     List<String> linksOf = new ArrayList<>();
-    {
-      outstanding.forEach((link, map) -> map.values().forEach(o -> {
+    for (LinkState s : links.values()) {
+      for (Outstanding o : s.waiting()) {
+        o.waiting = false;
         left.add(o);
-        linksOf.add(link);
-      }));
-      outstanding.clear();
+        linksOf.add(s.name);
+      }
     }
+    waiting = 0;
+    nextExpiryNs = Long.MAX_VALUE;
     for (int i = 0; i < left.size(); i++) {
       Outstanding o = left.get(i);
-      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir, culpritOf(o),
+      TlpFacts r = o.request();
+      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, linksOf.get(i), o.dir(), culpritOf(o),
           String.format("%s tag %d from %s%s was never completed (sent at %d ns, run ended at %d ns)",
-              o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), o.sentNs, nowNs), o.text());
+              r.type().mnemonic(), r.tag(), r.requester(), to(o), o.sentNs, nowNs), o.text());
     }
     return violations();
   }
@@ -199,98 +300,123 @@ public final class TlpProtocolChecker implements TlpObserver {
 
   private void check(long timeNs, LinkDirection dir, String link, TlpFacts f) {
     expire(timeNs);
-    TlpType t = f.type;
-    if (t.isMemory()) {
+    LinkState s = state(link);
+    TlpType t = f.type();
+    if (t.isMemory() && !f.isTlp()) {
+      // Only raw headers can break these: a Tlp's one constructor (Tlp.validate) refuses a memory
+      // request that crosses 4 KiB or has bad byte enables, by the same rules (see the class comment).
       checkRequestHeader(timeNs, dir, link, f);
     }
     if (t == TlpType.MRD || t == TlpType.MRDLK) {
-      int mrrs = maxReadRequest(topology.function(f.requester));
-      if (mrrs > 0 && f.lengthDw * 4 > mrrs) {
-        violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester, String.format(
-            "%s of %d bytes exceeds the requester's Max_Read_Request_Size of %d bytes", t.mnemonic(),
-            f.lengthDw * 4, mrrs), f.text());
+      int mrrs = maxReadRequest(function(s, f.requester()));
+      if (mrrs > 0 && f.lengthDw() * 4 > mrrs) {
+        readRequestTooLarge(timeNs, dir, link, f, mrrs);
       }
     }
     if (t == TlpType.MWR) {
-      checkPayload(timeNs, dir, link, f, f.requester, "requester");
+      checkPayload(timeNs, dir, s, f, f.requester(), "requester");
     }
     if (t.nonPosted()) {
-      request(timeNs, dir, link, f);
+      request(timeNs, dir, s, f);
     } else if (t.completion()) {
-      completion(timeNs, dir, link, f);
+      completion(timeNs, dir, s, f);
     }
+  }
+
+  // The rules below run for every TLP on every link; each builds its report in a method of its own, so
+  // the per-TLP code stays small (and cheap for the JIT to inline).
+
+  private void readRequestTooLarge(long timeNs, LinkDirection dir, String link, TlpFacts f, int mrrs) {
+    violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester(), String.format(
+        "%s of %d bytes exceeds the requester's Max_Read_Request_Size of %d bytes", f.type().mnemonic(),
+        f.lengthDw() * 4, mrrs), f.text());
   }
 
   /** §2.2.7 (4 KiB) and §2.2.5 (byte enables). */
   private void checkRequestHeader(long timeNs, LinkDirection dir, String link, TlpFacts f) {
-    if ((f.address & 0xfff) + f.lengthDw * 4L > 0x1000) {
-      violation(ProtocolRule.CROSSES_4K, timeNs, link, dir, f.requester, String.format(
-          "%s of %d DW at %#x crosses a 4 KiB boundary (ends at %#x)", f.type.mnemonic(), f.lengthDw, f.address,
-          f.address + f.lengthDw * 4L - 1), f.text());
+    if ((f.address() & 0xfff) + f.lengthDw() * 4L > 0x1000) {
+      violation(ProtocolRule.CROSSES_4K, timeNs, link, dir, f.requester(), String.format(
+          "%s of %d DW at %#x crosses a 4 KiB boundary (ends at %#x)", f.type().mnemonic(), f.lengthDw(), f.address(),
+          f.address() + f.lengthDw() * 4L - 1), f.text());
     }
     String be = byteEnableProblem(f);
     if (be != null) {
-      violation(ProtocolRule.BYTE_ENABLES, timeNs, link, dir, f.requester, be, f.text());
+      violation(ProtocolRule.BYTE_ENABLES, timeNs, link, dir, f.requester(), be, f.text());
     }
   }
 
   private static String byteEnableProblem(TlpFacts f) {
-    if (f.lengthDw == 1) {
-      return f.lastBe == 0 ? null : String.format("Last DW BE must be 0 for a 1 DW request, is %#x", f.lastBe);
+    if (f.lengthDw() == 1) {
+      return f.lastBe() == 0 ? null : String.format("Last DW BE must be 0 for a 1 DW request, is %#x", f.lastBe());
     }
-    if (f.firstBe == 0 || f.lastBe == 0) {
-      return String.format("a %d DW request needs non-zero First and Last DW BE, has %#x/%#x", f.lengthDw,
-          f.firstBe, f.lastBe);
+    if (f.firstBe() == 0 || f.lastBe() == 0) {
+      return String.format("a %d DW request needs non-zero First and Last DW BE, has %#x/%#x", f.lengthDw(),
+          f.firstBe(), f.lastBe());
     }
-    boolean qwAligned2Dw = f.lengthDw == 2 && (f.address & 4) == 0;
-    boolean firstOk = f.firstBe == 0xf || f.firstBe == 0xe || f.firstBe == 0xc || f.firstBe == 0x8;
-    boolean lastOk = f.lastBe == 0xf || f.lastBe == 0x7 || f.lastBe == 0x3 || f.lastBe == 0x1;
+    boolean qwAligned2Dw = f.lengthDw() == 2 && (f.address() & 4) == 0;
+    boolean firstOk = f.firstBe() == 0xf || f.firstBe() == 0xe || f.firstBe() == 0xc || f.firstBe() == 0x8;
+    boolean lastOk = f.lastBe() == 0xf || f.lastBe() == 0x7 || f.lastBe() == 0x3 || f.lastBe() == 0x1;
     if (!qwAligned2Dw && (!firstOk || !lastOk)) {
-      return String.format("non-contiguous byte enables in a %d DW request: First %#x, Last %#x", f.lengthDw,
-          f.firstBe, f.lastBe);
+      return String.format("non-contiguous byte enables in a %d DW request: First %#x, Last %#x", f.lengthDw(),
+          f.firstBe(), f.lastBe());
     }
     return null;
   }
 
   /** §2.2.2: a payload no larger than the Max_Payload_Size of the function and of the link's port. */
-  private void checkPayload(long timeNs, LinkDirection dir, String link, TlpFacts f, PcieId endpoint, String role) {
-    int bytes = f.lengthDw * 4;
-    int fnMps = maxPayload(topology.function(endpoint));
+  private void checkPayload(long timeNs, LinkDirection dir, LinkState s, TlpFacts f, PcieId endpoint,
+      String role) {
+    String link = s.name;
+    int bytes = f.lengthDw() * 4;
+    int fnMps = maxPayload(function(s, endpoint));
     if (fnMps > 0 && bytes > fnMps) {
-      violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
-          "%s payload of %d bytes exceeds the %s's Max_Payload_Size of %d bytes", f.type.mnemonic(), bytes, role,
-          fnMps), f.text());
+      payloadTooLarge(timeNs, dir, link, f, String.format("%s payload of %d bytes exceeds the %s's "
+          + "Max_Payload_Size of %d bytes", f.type().mnemonic(), bytes, role, fnMps));
       return;
     }
-    Bridge port = topology.portOf(link);
-    int portMps = maxPayload(port);
+    Link l = link(s);
+    Bridge port = l != null ? l.port() : topology.portOf(link);
+    // A port always has the PCI Express capability; it decodes its MPS whenever its config is written.
+    int portMps = port == null || pcieCap(port) == 0 ? 0 : port.maxPayloadBytes();
     if (portMps > 0 && bytes > portMps) {
-      violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), String.format(
-          "%s payload of %d bytes exceeds Max_Payload_Size %d of the port above link %s (%s)", f.type.mnemonic(),
-          bytes, portMps, link, port.name()), f.text());
+      payloadTooLarge(timeNs, dir, link, f, String.format("%s payload of %d bytes exceeds Max_Payload_Size %d "
+          + "of the port above link %s (%s)", f.type().mnemonic(), bytes, portMps, link, port.name()));
     }
+  }
+
+  private void payloadTooLarge(long timeNs, LinkDirection dir, String link, TlpFacts f, String message) {
+    violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), message, f.text());
   }
 
   private static PcieId sender(TlpFacts f) {
-    return f.completer != null ? f.completer : f.requester;
+    return f.completer() != null ? f.completer() : f.requester();
   }
 
-  private void request(long timeNs, LinkDirection dir, String link, TlpFacts f) {
-    if (dir == LinkDirection.DOWNSTREAM && !topology.linkUp(link)) {
+  private void request(long timeNs, LinkDirection dir, LinkState s, TlpFacts f) {
+    if (dir == LinkDirection.DOWNSTREAM && !linkUp(s)) {
       return; // the model drops requests on a dead link: nobody could ever complete them
     }
-    int key = key(f.requester, f.tag);
-    Outstanding prev;
-    {
-      Map<Integer, Outstanding> map = outstanding.computeIfAbsent(link, x -> new LinkedHashMap<>());
-      prev = map.put(key, new Outstanding(f, timeNs, dir, null)); // completer worked out only for reports
-      nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
+    Outstanding o = s.slot(f.requester().requesterId(), f.tag(), true);
+    boolean reused = o.waiting;
+    Object prevRequest = o.source;
+    long prevSentNs = o.sentNs;
+    o.start(f, timeNs, dir); // a reused tag keeps its place in the order, as a map entry would
+    if (!reused) {
+      o.waiting = true;
+      o.order = ++requestOrder;
+      waiting++;
     }
-    if (prev != null) {
-      violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester, String.format(
-          "%s reuses tag %d while its %s sent at %d ns is still waiting for a completion", f.requester, f.tag,
-          prev.request.type.mnemonic(), prev.sentNs), f.text());
+    nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
+    if (reused) {
+      tagInUse(timeNs, dir, s.name, f, prevRequest, prevSentNs);
     }
+  }
+
+  private void tagInUse(long timeNs, LinkDirection dir, String link, TlpFacts f, Object prevRequest,
+      long prevSentNs) {
+    violation(ProtocolRule.TAG_IN_USE, timeNs, link, dir, f.requester(), String.format(
+        "%s reuses tag %d while its %s sent at %d ns is still waiting for a completion", f.requester(), f.tag(),
+        TlpFacts.of(prevRequest).type().mnemonic(), prevSentNs), f.text());
   }
 
   /**
@@ -299,70 +425,55 @@ public final class TlpProtocolChecker implements TlpObserver {
    * unknown here.
    */
   private PcieId expectedCompleter(TlpFacts f) {
-    if (f.target != null) {
-      return f.target;
+    if (f.target() != null) {
+      return f.target();
     }
-    if (f.type.isMemory()) {
-      PciFunction fn = topology.claimant(f.address);
+    if (f.type().isMemory()) {
+      PciFunction fn = topology.claimant(f.address());
       return fn == null ? null : fn.id();
     }
     return null;
   }
 
-  private void completion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
-    int key = key(c.requester, c.tag);
-    Outstanding o;
-    {
-      Map<Integer, Outstanding> map = outstanding.get(link);
-      o = map == null ? null : map.get(key);
-    }
-    if (o == null) {
-      violation(ProtocolRule.UNEXPECTED_COMPLETION, timeNs, link, dir, c.completer, String.format(
-          "%s for %s tag %d, which has no request outstanding on this link", c.type.mnemonic(), c.requester, c.tag),
-          c.text());
+  private void completion(long timeNs, LinkDirection dir, LinkState s, TlpFacts c) {
+    // The violations are built in methods of their own: this runs for every completion on every link.
+    Outstanding o = s.slot(c.requester().requesterId(), c.tag(), false);
+    if (o == null || !o.waiting) {
+      unexpectedCompletion(timeNs, dir, s.name, c);
       return;
     }
-    if (c.type.hasData()) {
-      checkPayload(timeNs, dir, link, c, c.requester, "requester");
+    TlpType t = c.type();
+    if (t.hasData()) {
+      checkPayload(timeNs, dir, s, c, c.requester(), "requester");
     }
-    if (!o.memoryRead || c.status != CplStatus.SC || !c.type.hasData()) {
-      if (o.memoryRead && c.byteCount != o.remaining) {
-        violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer, String.format(
-            "%s %s has Byte Count %d, but %d bytes remained", c.type.mnemonic(), c.status, c.byteCount,
-            o.remaining), c.text());
+    if (!o.memoryRead || c.status() != CplStatus.SC || !t.hasData()) {
+      if (o.memoryRead && c.byteCount() != o.remaining) {
+        byteCountWrong(timeNs, dir, s.name, c, o, false);
       }
-      done(link, key);
+      done(s, o);
       return;
     }
-    if (c.byteCount != o.remaining) {
-      violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer, String.format(
-          "CplD has Byte Count %d, but %d bytes of the %d-byte read remained", c.byteCount, o.remaining,
-          Math.max(1, o.request.requestBytes())), c.text());
+    if (c.byteCount() != o.remaining) {
+      byteCountWrong(timeNs, dir, s.name, c, o, true);
     }
     int wantLa = (int) (o.next & 0x7f);
-    if (c.lowerAddress != wantLa) {
-      violation(ProtocolRule.COMPLETION_LOWER_ADDRESS, timeNs, link, dir, c.completer, String.format(
-          "CplD has Lower Address %#04x, but its first byte is at %#x (Lower Address %#04x)", c.lowerAddress,
-          o.next, wantLa), c.text());
+    if (c.lowerAddress() != wantLa) {
+      lowerAddressWrong(timeNs, dir, s.name, c, o, wantLa);
     }
     int lead = (int) (o.next & 3);
-    int carried = c.lengthDw * 4 - lead;
+    int carried = c.lengthDw() * 4 - lead;
     if (carried >= o.remaining) {
       int wantDw = (lead + o.remaining + 3) >>> 2;
-      if (c.lengthDw != wantDw) {
-        violation(ProtocolRule.COMPLETION_LENGTH, timeNs, link, dir, c.completer, String.format(
-            "the last CplD must carry the %d remaining bytes in %d DW, has Length %d DW", o.remaining, wantDw,
-            c.lengthDw), c.text());
+      if (c.lengthDw() != wantDw) {
+        lengthWrong(timeNs, dir, s.name, c, o, wantDw);
       }
-      done(link, key);
+      done(s, o);
       return;
     }
     long end = o.next + carried;
-    int rcb = readCompletionBoundary(c.completer);
+    int rcb = readCompletionBoundary(c.completer());
     if ((end & (rcb - 1)) != 0) {
-      violation(ProtocolRule.COMPLETION_BOUNDARY, timeNs, link, dir, c.completer, String.format(
-          "a partial CplD must end on the completer's %d-byte Read Completion Boundary, this one ends at %#x",
-          rcb, end), c.text());
+      boundaryWrong(timeNs, dir, s.name, c, rcb, end);
     }
     {
       o.remaining -= carried;
@@ -370,17 +481,104 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
   }
 
-  private void done(String link, int key) {
-    Map<Integer, Outstanding> map = outstanding.get(link);
-    if (map != null) {
-      map.remove(key);
+  private void unexpectedCompletion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
+    violation(ProtocolRule.UNEXPECTED_COMPLETION, timeNs, link, dir, c.completer(), String.format(
+        "%s for %s tag %d, which has no request outstanding on this link", c.type().mnemonic(), c.requester(),
+        c.tag()), c.text());
+  }
+
+  private void byteCountWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, Outstanding o,
+      boolean dataOfRead) {
+    String message = dataOfRead
+        ? String.format("CplD has Byte Count %d, but %d bytes of the %d-byte read remained", c.byteCount(),
+            o.remaining, Math.max(1, o.request().requestBytes()))
+        : String.format("%s %s has Byte Count %d, but %d bytes remained", c.type().mnemonic(), c.status(),
+            c.byteCount(), o.remaining);
+    violation(ProtocolRule.COMPLETION_BYTE_COUNT, timeNs, link, dir, c.completer(), message, c.text());
+  }
+
+  private void lowerAddressWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, Outstanding o,
+      int wantLa) {
+    violation(ProtocolRule.COMPLETION_LOWER_ADDRESS, timeNs, link, dir, c.completer(), String.format(
+        "CplD has Lower Address %#04x, but its first byte is at %#x (Lower Address %#04x)", c.lowerAddress(),
+        o.next, wantLa), c.text());
+  }
+
+  private void lengthWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, Outstanding o, int wantDw) {
+    violation(ProtocolRule.COMPLETION_LENGTH, timeNs, link, dir, c.completer(), String.format(
+        "the last CplD must carry the %d remaining bytes in %d DW, has Length %d DW", o.remaining, wantDw,
+        c.lengthDw()), c.text());
+  }
+
+  private void boundaryWrong(long timeNs, LinkDirection dir, String link, TlpFacts c, int rcb, long end) {
+    violation(ProtocolRule.COMPLETION_BOUNDARY, timeNs, link, dir, c.completer(), String.format(
+        "a partial CplD must end on the completer's %d-byte Read Completion Boundary, this one ends at %#x",
+        rcb, end), c.text());
+  }
+
+  private void done(LinkState s, Outstanding o) {
+    o.waiting = false;
+    if (--waiting == 0) {
+      nextExpiryNs = Long.MAX_VALUE; // nothing left that could time out
     }
+  }
+
+  /**
+   * The link a state is for, as the topology knows it (null if it does not): asked again only when
+   * the topology's {@link FabricTopology#version() version} moves, since it gives the same answer until then.
+   */
+  private Link link(LinkState s) {
+    long v = topology.version();
+    if (s.linkVersion != v || v == FabricTopology.UNTRACKED) {
+      s.link = topology.link(s.name);
+      s.linkVersion = topology.version(); // after the lookup, which may itself rescan
+    }
+    return s.link;
+  }
+
+  /**
+   * {@code topology.function(id)}, remembered per link (a link sees few requesters, mostly one): the
+   * answer is kept while the topology's version stays and the function still has that very ID
+   * instance, so the topology would give the same answer.
+   */
+  private PciFunction function(LinkState s, PcieId id) {
+    PciFunction f = s.function;
+    long v = topology.version();
+    if (f != null && s.functionId == id && f.id() == id && s.functionVersion == v && v != FabricTopology.UNTRACKED) {
+      return f;
+    }
+    f = topology.function(id);
+    if (f != null && f.id() == id) {
+      s.function = f;
+      s.functionId = id;
+      s.functionVersion = topology.version(); // after the lookup, which may itself rescan
+    }
+    return f;
+  }
+
+  private boolean linkUp(LinkState s) {
+    Link l = link(s);
+    return l != null ? l.isUp() : topology.linkUp(s.name);
+  }
+
+  /** The state of the link named {@code link} (see {@link #recentNames}). */
+  private LinkState state(String link) {
+    int h = link == null ? 0 : link.hashCode();
+    int i = (h ^ h >>> 16) & (recentNames.length - 1);
+    LinkState s = recentStates[i];
+    if (recentNames[i] == link && s != null) {
+      return s;
+    }
+    s = links.computeIfAbsent(link, LinkState::new);
+    recentNames[i] = link;
+    recentStates[i] = s;
+    return s;
   }
 
   /** Reports requests older than the completion timeout (checked whenever time has moved on). */
   private void expire(long nowNs) {
     {
-      if (nowNs == lastNs || outstanding.isEmpty() || nowNs <= nextExpiryNs) {
+      if (nowNs == lastNs || waiting == 0 || nowNs <= nextExpiryNs) {
         lastNs = nowNs;
         return;
       }
@@ -390,13 +588,13 @@ public final class TlpProtocolChecker implements TlpObserver {
     {
       lastNs = nowNs;
       long earliest = Long.MAX_VALUE;
-      for (Map.Entry<String, Map<Integer, Outstanding>> e : outstanding.entrySet()) {
-        for (Iterator<Outstanding> it = e.getValue().values().iterator(); it.hasNext(); ) {
-          Outstanding o = it.next();
+      for (LinkState s : links.values()) {
+        for (Outstanding o : s.waiting()) {
           if (nowNs - o.sentNs > completionTimeoutNs) {
             late.add(o);
-            lateLinks.add(e.getKey());
-            it.remove();
+            lateLinks.add(s.name);
+            o.waiting = false;
+            waiting--;
           } else {
             earliest = Math.min(earliest, o.sentNs + completionTimeoutNs);
           }
@@ -406,21 +604,22 @@ public final class TlpProtocolChecker implements TlpObserver {
     }
     for (int i = 0; i < late.size(); i++) {
       Outstanding o = late.get(i);
-      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir, culpritOf(o),
+      TlpFacts r = o.request();
+      violation(ProtocolRule.COMPLETION_TIMEOUT, nowNs, lateLinks.get(i), o.dir(), culpritOf(o),
           String.format("%s tag %d from %s%s got no completion within %d ns (sent at %d ns)",
-              o.request.type.mnemonic(), o.request.tag, o.request.requester, to(o), completionTimeoutNs, o.sentNs),
+              r.type().mnemonic(), r.tag(), r.requester(), to(o), completionTimeoutNs, o.sentNs),
           o.text());
     }
   }
 
   /** A request nobody completed is the completer's failure when it is known, else the requester's. */
   private PcieId culpritOf(Outstanding o) {
-    PcieId c = o.completer != null ? o.completer : expectedCompleter(o.request);
-    return c != null ? c : o.request.requester;
+    PcieId c = expectedCompleter(o.request());
+    return c != null ? c : o.request().requester();
   }
 
   private String to(Outstanding o) {
-    PcieId c = o.completer != null ? o.completer : expectedCompleter(o.request);
+    PcieId c = expectedCompleter(o.request());
     return c == null ? "" : " to " + c;
   }
 
@@ -465,10 +664,6 @@ public final class TlpProtocolChecker implements TlpObserver {
     for (Consumer<ProtocolViolation> l : listeners) {
       l.accept(v);
     }
-  }
-
-  private static int key(PcieId requester, int tag) {
-    return requester.requesterId() << 10 | tag;
   }
 
   private static String hex(int[] dw) {
