@@ -1,8 +1,7 @@
 package dev.driverlab.devices.time;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import java.util.PriorityQueue;
+import java.util.function.Supplier;
 
 /**
  * One machine's simulated time, in nanoseconds since power-on. Work that takes time on real hardware
@@ -18,12 +17,13 @@ public final class VirtualClock {
   public static final class Event implements Comparable<Event> {
     private final long when;
     private final long seq;
-    private final String what;
+    /** The label: a String, or a {@code Supplier<String>} rendered only when someone asks. */
+    private final Object what;
     private final Runnable action;
     private boolean cancelled;
     private boolean fired;
 
-    private Event(long when, long seq, String what, Runnable action) {
+    private Event(long when, long seq, Object what, Runnable action) {
       this.when = when;
       this.seq = seq;
       this.what = what;
@@ -35,7 +35,7 @@ public final class VirtualClock {
     }
 
     public String what() {
-      return what;
+      return what instanceof Supplier<?> s ? String.valueOf(s.get()) : (String) what;
     }
 
     public boolean pending() {
@@ -57,7 +57,7 @@ public final class VirtualClock {
 
     @Override
     public String toString() {
-      return what + "@" + when + "ns";
+      return what() + "@" + when + "ns";
     }
   }
 
@@ -70,15 +70,45 @@ public final class VirtualClock {
   }
 
   public Event schedule(long delayNs, String what, Runnable action) {
-    checkArgument(delayNs >= 0, "negative delay %s for %s", delayNs, what);
-    return scheduleAt(now + delayNs, what, action);
+    return schedule(delayNs, (Object) what, action);
+  }
+
+  /**
+   * As {@link #schedule(long, String, Runnable)} with a label built only if it is asked for (reports,
+   * {@link Event#what()}): hot device paths schedule an event per TLP and should not build strings for
+   * it. A label object reused for many events costs nothing per event.
+   */
+  public Event schedule(long delayNs, Supplier<String> what, Runnable action) {
+    return schedule(delayNs, (Object) what, action);
   }
 
   public Event scheduleAt(long whenNs, String what, Runnable action) {
-    checkArgument(whenNs >= now, "event %s at %s is in the past (now %s)", what, whenNs, now);
+    return scheduleAt(whenNs, (Object) what, action);
+  }
+
+  /** As {@link #scheduleAt(long, String, Runnable)} with a lazily built label. */
+  public Event scheduleAt(long whenNs, Supplier<String> what, Runnable action) {
+    return scheduleAt(whenNs, (Object) what, action);
+  }
+
+  private Event schedule(long delayNs, Object what, Runnable action) {
+    if (delayNs < 0) {
+      throw new IllegalArgumentException("negative delay " + delayNs + " for " + label(what));
+    }
+    return scheduleAt(now + delayNs, what, action);
+  }
+
+  private Event scheduleAt(long whenNs, Object what, Runnable action) {
+    if (whenNs < now) {
+      throw new IllegalArgumentException("event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
+    }
     Event e = new Event(whenNs, seq++, what, action);
     queue.add(e);
     return e;
+  }
+
+  private static String label(Object what) {
+    return what instanceof Supplier<?> s ? String.valueOf(s.get()) : String.valueOf(what);
   }
 
   /** The next pending event, or null. */
@@ -120,7 +150,9 @@ public final class VirtualClock {
 
   /** Runs every event due at or before {@code whenNs}, then sets the time to {@code whenNs}. */
   public void advanceTo(long whenNs) {
-    checkArgument(whenNs >= now, "cannot go back in time to %s (now %s)", whenNs, now);
+    if (whenNs < now) {
+      throw new IllegalArgumentException("cannot go back in time to " + whenNs + " (now " + now + ")");
+    }
     Event e;
     while ((e = peek()) != null && e.when <= whenNs) {
       runNext();

@@ -200,6 +200,9 @@ public final class Scheduler {
           me.waitingFor = lazyWhat;
           next = pickAfter(me, false);
           if (next != null) {
+            if (lazyWhat instanceof WaitLabel label) {
+              label.resolve(); // others may report this wait; only this thread's stack names its caller
+            }
             running = next;
             lock.notifyAll();
             while (running != me && !me.killed) {
