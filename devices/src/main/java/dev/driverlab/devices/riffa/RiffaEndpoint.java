@@ -13,7 +13,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.function.IntFunction;
 
 /**
@@ -55,11 +55,12 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   /**
-   * Events scheduled by {@link #later} that reset must cancel. Fired ones are not removed one by one
-   * (that took a hash set entry and a wrapper per event); they are pruned whenever the list doubles,
-   * and cancelling a fired event is a no-op, so reset sees the same pending events as before.
+   * Events scheduled by {@link #later} that reset must cancel, oldest first. Fired ones are not removed
+   * one by one (that took a hash set entry and a wrapper per event): those at the front go as new ones
+   * come (events mostly fire in the order they were made), the rest whenever the queue doubles.
+   * Cancelling a fired event is a no-op, so reset cancels exactly the events still pending, as before.
    */
-  private final ArrayList<VirtualClock.Event> pending = new ArrayList<>();
+  private final ArrayDeque<VirtualClock.Event> pending = new ArrayDeque<>();
   private int pruneAt = 64;
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
@@ -336,7 +337,10 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
    * once ({@link #label}) and their actions once where they can: this runs for every TLP.
    */
   void later(long delayNs, EventLabel label, Runnable action) {
-    pending.add(schedule(delayNs, label, action));
+    pending.addLast(schedule(delayNs, label, action));
+    while (!pending.peekFirst().pending()) {
+      pending.pollFirst();
+    }
     if (pending.size() >= pruneAt) {
       pending.removeIf(e -> !e.pending());
       pruneAt = Math.max(64, 2 * pending.size());

@@ -318,11 +318,11 @@ public final class DmaCore {
   /** dma_mapping_error: marks the handle as checked; -ENOMEM (-12) for DMA_MAPPING_ERROR. */
   public int mappingError(PciDev d, long handle) {
     // byBus holds exactly the live entries; those starting at handle are the ones with that handle.
-    for (Entry e : byBus.startingAt(handle)) {
+    byBus.forEachAt(handle, e -> {
       if (e.dev == d) {
         e.errorChecked = true;
       }
-    }
+    });
     return handle == DMA_MAPPING_ERROR ? -12 : 0;
   }
 
@@ -470,14 +470,7 @@ public final class DmaCore {
   private Entry liveEntry(PciDev d, long handle, boolean coherent) {
     // byBus keeps the live entries starting at one address in the order they were made, so the last
     // match there is the newest live one.
-    List<Entry> same = byBus.startingAt(handle);
-    for (int i = same.size() - 1; i >= 0; i--) {
-      Entry e = same.get(i);
-      if (e.dev == d && e.streaming() != coherent) {
-        return e;
-      }
-    }
-    return null;
+    return byBus.newestAt(handle, e -> e.dev == d && e.streaming() != coherent);
   }
 
   private Entry freedEntry(PciDev d, long handle) {

@@ -195,6 +195,7 @@ public final class Scheduler {
           return false;
         }
         SimThread next;
+        boolean eventDue;
         synchronized (lock) {
           me.stalledEpoch = epoch;
           me.waitingFor = lazyWhat;
@@ -211,11 +212,14 @@ public final class Scheduler {
             me.waitingFor = null;
             continue;
           }
-        }
-        if (clock.hasPending()) {
-          synchronized (lock) {
+          // Nobody else can run: the clock's next event is due. (Checked under the same lock hold
+          // as the pick; only this thread runs here, so nothing changes between the two.)
+          eventDue = clock.hasPending();
+          if (eventDue) {
             epoch++;
           }
+        }
+        if (eventDue) {
           clock.runNext();
           afterEvent();
           continue;
