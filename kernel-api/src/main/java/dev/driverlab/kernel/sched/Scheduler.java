@@ -25,7 +25,8 @@ public final class Scheduler {
   private long epoch;
   private int nextTid = 1;
   private Runnable afterEvent = () -> {};
-  private final List<Runnable> moreAfterEvent = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The extra after-event hooks, as a plain array: it is walked after every clock event. */
+  private volatile Runnable[] moreAfterEvent = new Runnable[0];
 
   public Scheduler(VirtualClock clock, String cpuName) {
     this.clock = clock;
@@ -43,7 +44,11 @@ public final class Scheduler {
 
   /** Also run after every clock event, after the {@link #setAfterEvent} hook (timers run softirqs here). */
   public void addAfterEvent(Runnable r) {
-    moreAfterEvent.add(r);
+    synchronized (lock) {
+      Runnable[] more = java.util.Arrays.copyOf(moreAfterEvent, moreAfterEvent.length + 1);
+      more[more.length - 1] = r;
+      moreAfterEvent = more;
+    }
   }
 
   /** Runs the after-event hooks: pending interrupts first, then whatever else registered. */
