@@ -120,7 +120,8 @@ public final class VirtualClock {
 
   private Event scheduleAt(long whenNs, Object what, Runnable action) {
     if (whenNs < now) {
-      throw new IllegalArgumentException("event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
+      throw new IllegalArgumentException(
+          "event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
     }
     Event e = new Event(this, whenNs, seq++, what, action);
     queue.add(e);
