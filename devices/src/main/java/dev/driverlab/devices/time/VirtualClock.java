@@ -1,5 +1,6 @@
 package dev.driverlab.devices.time;
 
+import java.util.ArrayDeque;
 import java.util.PriorityQueue;
 import java.util.function.Supplier;
 
@@ -67,10 +68,18 @@ public final class VirtualClock {
   }
 
   private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  /**
+   * Events due at the current instant (scheduled with no delay), in the order they were scheduled.
+   * Device engines schedule most of their events this way; keeping them out of the heap saves a
+   * sift through it each. Time cannot move on while any wait here (they are the earliest events), so
+   * all of them are due {@code now}; {@link #peek} takes whichever of the two heads comes first in
+   * (time, sequence) order, so events run in exactly the order one queue would give.
+   */
+  private final ArrayDeque<Event> immediate = new ArrayDeque<>();
   private long now;
   private long seq;
   /**
-   * Cancelled events still in the queue. A cancelled event leaves the queue only when it reaches the
+   * Cancelled events still in the queues. A cancelled event leaves a queue only when it reaches the
    * head, and a wait's timeout is often far in the future (every timed wait schedules one and cancels
    * it when the wait ends), so they would pile up and slow every insertion and removal. When they are
    * more than half the queue it is rebuilt without them; they would never run, so nothing else changes.
@@ -79,8 +88,9 @@ public final class VirtualClock {
 
   private void cancelledInQueue() {
     cancelled++;
-    if (cancelled > 16 && cancelled > queue.size() / 2) {
+    if (cancelled > 16 && cancelled > (queue.size() + immediate.size()) / 2) {
       queue.removeIf(e -> e.cancelled);
+      immediate.removeIf(e -> e.cancelled);
       cancelled = 0;
     }
   }
@@ -124,7 +134,11 @@ public final class VirtualClock {
           "event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
     }
     Event e = new Event(this, whenNs, seq++, what, action);
-    queue.add(e);
+    if (whenNs == now) {
+      immediate.addLast(e);
+    } else {
+      queue.add(e);
+    }
     return e;
   }
 
@@ -141,7 +155,17 @@ public final class VirtualClock {
         cancelled--;
       }
     }
-    return e;
+    Event i;
+    while ((i = immediate.peekFirst()) != null && !i.pending()) {
+      immediate.pollFirst();
+      if (i.cancelled) {
+        cancelled--;
+      }
+    }
+    if (i == null) {
+      return e;
+    }
+    return e != null && e.compareTo(i) < 0 ? e : i;
   }
 
   public boolean hasPending() {
@@ -156,6 +180,11 @@ public final class VirtualClock {
         n++;
       }
     }
+    for (Event e : immediate) {
+      if (e.pending()) {
+        n++;
+      }
+    }
     return n;
   }
 
@@ -165,7 +194,11 @@ public final class VirtualClock {
     if (e == null) {
       return false;
     }
-    queue.poll();
+    if (e == immediate.peekFirst()) {
+      immediate.pollFirst();
+    } else {
+      queue.poll();
+    }
     now = Math.max(now, e.when);
     e.fired = true;
     e.action.run();
