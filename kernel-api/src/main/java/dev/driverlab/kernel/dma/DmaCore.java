@@ -108,7 +108,13 @@ public final class DmaCore {
   private final DmaRegionIndex byBus = new DmaRegionIndex(e -> e.handle);
   private final DmaRegionIndex byPhys = new DmaRegionIndex(e -> e.phys);
   private final ArrayDeque<Entry> freed = new ArrayDeque<>();
-  private final DmaRegionIndex freedByBus = new DmaRegionIndex(e -> e.handle);
+  /**
+   * The history indexed by bus address, built from {@link #freed} only when a report looks something
+   * up in it (a bad sync or a device access outside every live region): every unmap changes the
+   * history, and keeping an index of it current cost two tree updates per page of every scatterlist.
+   * Null when stale; built in history order, it answers as one kept up to date would.
+   */
+  private DmaRegionIndex freedByBus;
   private long nextIova = 0xffff_0000L;
   private long cpuAccessChecks;
 
@@ -378,7 +384,7 @@ public final class DmaCore {
             around.size + " bytes", "sync offset+size", (handle - around.handle + size) + " bytes");
         return;
       }
-      Entry was = freedByBus.containing(handle, 1, x -> x.dev == d);
+      Entry was = freedIndex().containing(handle, 1, x -> x.dev == d);
       if (was != null) {
         kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory it has already unmapped", site,
             "unmapped at " + was.freedSite, "device address", hex(handle), "size", size + " bytes");
@@ -460,10 +466,22 @@ public final class DmaCore {
     e.freedSite = site;
     e.freedNs = kernel.machine().clock().nowNs();
     freed.addLast(e);
-    freedByBus.add(e);
+    freedByBus = null;
     if (freed.size() > HISTORY) {
-      freedByBus.remove(freed.removeFirst());
+      freed.removeFirst();
     }
+  }
+
+  /** The freed history indexed by bus address (see {@link #freedByBus}). */
+  private DmaRegionIndex freedIndex() {
+    if (freedByBus == null) {
+      DmaRegionIndex index = new DmaRegionIndex(e -> e.handle);
+      for (Entry e : freed) {
+        index.add(e);
+      }
+      freedByBus = index;
+    }
+    return freedByBus;
   }
 
   /** The newest live entry of {@code d} starting at {@code handle}, coherent or streaming as asked. */
@@ -501,7 +519,7 @@ public final class DmaCore {
   /** The most recently freed entry of {@code d} sharing a byte with [addr, addr+len), or null. */
   public Entry findFreed(PciDev d, long addr, long len) {
     Entry newest = null;
-    for (Entry e : freedByBus.overlapping(addr, len, x -> x.dev == d)) {
+    for (Entry e : freedIndex().overlapping(addr, len, x -> x.dev == d)) {
       if (newest == null || e.freedNs >= newest.freedNs) {
         newest = e;
       }
