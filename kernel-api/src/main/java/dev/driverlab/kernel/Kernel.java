@@ -308,8 +308,12 @@ public final class Kernel {
   }
 
   private static final Object NO_MODULE = new Object();
-  /** One walker for every call site (immutable); frames are walked lazily and only as deep as needed. */
-  private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 16);
+  /**
+   * One walker for every call site (immutable); frames are walked lazily and only as deep as needed.
+   * The caller's frame is usually two or three below, so a small first batch (8) is enough and costs
+   * about half of a 16-frame one; deeper sites just fetch another batch.
+   */
+  private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 8);
 
   /** The module whose code is running on this thread, or null (core kernel code). */
   public Object currentModule() {

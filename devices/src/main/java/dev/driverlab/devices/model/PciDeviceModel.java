@@ -52,9 +52,43 @@ public abstract class PciDeviceModel {
     return function().fabric().clock();
   }
 
-  /** Schedules model work on the machine's virtual clock. */
+  /** Schedules model work on the machine's virtual clock; the label reads "&lt;function id&gt; what". */
   protected final VirtualClock.Event schedule(long delayNs, String what, Runnable action) {
-    return clock().schedule(delayNs, function().id() + " " + what, action);
+    return clock().schedule(delayNs, eventLabel(what), action);
+  }
+
+  /**
+   * As {@link #schedule(long, String, Runnable)} with a label from {@link #eventLabel(String)}: a model
+   * that schedules an event per TLP makes its labels once and reuses them.
+   */
+  protected final VirtualClock.Event schedule(long delayNs, EventLabel label, Runnable action) {
+    return clock().schedule(delayNs, label, action);
+  }
+
+  /** A reusable event label "&lt;function id&gt; what", rendered only when a report asks for it. */
+  protected final EventLabel eventLabel(String what) {
+    return new EventLabel(this, what);
+  }
+
+  /** An event label of a model; see {@link #eventLabel(String)}. */
+  public static final class EventLabel implements java.util.function.Supplier<String> {
+    private final PciDeviceModel model;
+    private final String what;
+
+    private EventLabel(PciDeviceModel model, String what) {
+      this.model = model;
+      this.what = what;
+    }
+
+    @Override
+    public String get() {
+      return model.function().id() + " " + what;
+    }
+
+    @Override
+    public String toString() {
+      return get();
+    }
   }
 
   protected final PcieId requesterId() {

@@ -48,17 +48,23 @@ public abstract class BufferingCore implements ChannelCore {
   }
 
   private void drain(ChannelPort port) {
+    int b = port.wordsPerBeat();
     while (expecting > 0) {
-      int[] beat = port.rxRead();
-      if (beat == null) {
+      // Whole beats straight into the message: as many as the words still expected need (the last
+      // one may carry padding past them, which is read and then not counted).
+      int beats = (int) Math.min((expecting + b - 1) / b, Integer.MAX_VALUE / 2 / b);
+      int want = beats * b;
+      if (collected.length - collectedWords < want) {
+        collected = Arrays.copyOf(collected, Math.max(collected.length * 2, collectedWords + Math.min(want, 1 << 20)));
+        want = Math.min(want, (collected.length - collectedWords) / b * b);
+      }
+      int got = port.rxRead(collected, collectedWords, want);
+      if (got == 0) {
         return;
       }
-      for (int j = 0; j < beat.length && expecting > 0; j++, expecting--) {
-        if (collectedWords == collected.length) {
-          collected = Arrays.copyOf(collected, collected.length * 2);
-        }
-        collected[collectedWords++] = beat[j];
-      }
+      int used = (int) Math.min(got, expecting);
+      collectedWords += used;
+      expecting -= used;
     }
     if (expecting == 0) {
       expecting = -1;
@@ -87,12 +93,11 @@ public abstract class BufferingCore implements ChannelCore {
         port.txStart(sending.length, 0, true);
       }
       while (sendIndex < sending.length) {
-        int[] beat = new int[b];
-        System.arraycopy(sending, sendIndex, beat, 0, Math.min(b, sending.length - sendIndex));
-        if (!port.txWrite(beat)) {
-          return; // wait for txReady
+        int taken = port.txWrite(sending, sendIndex, sending.length - sendIndex);
+        sendIndex += taken * b;
+        if (sendIndex < sending.length) {
+          return; // a beat was refused: wait for txReady
         }
-        sendIndex += b;
       }
       port.txEnd();
       sending = null;

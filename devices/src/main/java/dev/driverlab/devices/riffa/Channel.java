@@ -95,6 +95,11 @@ final class Channel implements ChannelPort {
   }
 
   @Override
+  public int rxRead(int[] dst, int off, int maxWords) {
+    return rx.read(dst, off, maxWords);
+  }
+
+  @Override
   public void txStart(long len, int offset, boolean last) {
     tx.start(len, offset, last);
   }
@@ -102,6 +107,11 @@ final class Channel implements ChannelPort {
   @Override
   public boolean txWrite(int[] beat) {
     return tx.write(beat);
+  }
+
+  @Override
+  public int txWrite(int[] src, int off, int words) {
+    return tx.write(src, off, words);
   }
 
   @Override

@@ -29,6 +29,25 @@ public interface ChannelPort {
    */
   int[] rxRead();
 
+  /**
+   * {@code CHNL_RX_DATA_REN} for as many whole beats as {@code maxWords} holds: pops them into
+   * {@code dst[off..]} and returns the words popped (a multiple of {@link #wordsPerBeat()}; 0 if the
+   * FIFO is empty). The same as that many {@link #rxRead()}s, without an array per beat.
+   */
+  default int rxRead(int[] dst, int off, int maxWords) {
+    int b = wordsPerBeat();
+    int n = 0;
+    while (maxWords - n >= b) {
+      int[] beat = rxRead();
+      if (beat == null) {
+        break;
+      }
+      System.arraycopy(beat, 0, dst, off + n, b);
+      n += b;
+    }
+    return n;
+  }
+
   // ---- TX: FPGA -> host receive -----------------------------------------------------------------
 
   /**
@@ -53,6 +72,27 @@ public interface ChannelPort {
    * @throws IllegalArgumentException if {@code beat.length != wordsPerBeat()}
    */
   boolean txWrite(int[] beat);
+
+  /**
+   * Offers the beats made of {@code src[off, off + words)} in order, a final partial beat padded with
+   * zeros, and returns how many were taken: the same as {@link #txWrite(int[])} for each until one is
+   * refused (then {@link ChannelCore#txReady} follows when there is room), without an array per beat.
+   *
+   * @throws IllegalStateException if no transmit is open
+   */
+  default int txWrite(int[] src, int off, int words) {
+    int b = wordsPerBeat();
+    int taken = 0;
+    for (int i = 0; i < words; i += b) {
+      int[] beat = new int[b];
+      System.arraycopy(src, off + i, beat, 0, Math.min(b, words - i));
+      if (!txWrite(beat)) {
+        break;
+      }
+      taken++;
+    }
+    return taken;
+  }
 
   /**
    * Drops {@code CHNL_TX}: the transmit is closed. Closing before all announced words were written

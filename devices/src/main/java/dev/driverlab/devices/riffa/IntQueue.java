@@ -2,9 +2,15 @@ package dev.driverlab.devices.riffa;
 
 import java.util.Arrays;
 
-/** A growable FIFO of ints (ring buffer): the word FIFOs of the RIFFA engines. Not thread-safe. */
+/**
+ * A growable FIFO of ints (ring buffer): the word FIFOs of the RIFFA engines. Not thread-safe.
+ *
+ * <p>The capacity is always a power of two, so positions wrap with a mask; the bulk methods move a run
+ * of words with at most two {@code System.arraycopy}s (the engines move whole TLP payloads and beats).
+ */
 final class IntQueue {
-  private int[] buf = new int[64];
+  private static final int INITIAL = 64;
+  private int[] buf = new int[INITIAL];
   private int head;
   private int size;
 
@@ -16,23 +22,57 @@ final class IntQueue {
     return size == 0;
   }
 
-  void add(int v) {
-    if (size == buf.length) {
-      int[] n = new int[buf.length * 2];
-      for (int i = 0; i < size; i++) {
-        n[i] = buf[(head + i) % buf.length];
-      }
-      buf = n;
-      head = 0;
+  /** Makes room for {@code more} values, keeping the order. */
+  private void ensure(int more) {
+    int need = size + more;
+    if (need <= buf.length) {
+      return;
     }
-    buf[(head + size) % buf.length] = v;
+    int cap = buf.length;
+    while (cap < need) {
+      cap *= 2;
+    }
+    int[] n = new int[cap];
+    copyOut(n, 0, size);
+    buf = n;
+    head = 0;
+  }
+
+  /** Copies the first {@code n} values (n ≤ size) to {@code dst[off..]}, leaving the queue as it is. */
+  private void copyOut(int[] dst, int off, int n) {
+    int first = Math.min(n, buf.length - head);
+    System.arraycopy(buf, head, dst, off, first);
+    System.arraycopy(buf, 0, dst, off + first, n - first);
+  }
+
+  void add(int v) {
+    ensure(1);
+    buf[(head + size) & (buf.length - 1)] = v;
     size++;
   }
 
   void addAll(int[] values) {
-    for (int v : values) {
-      add(v);
-    }
+    addAll(values, 0, values.length);
+  }
+
+  /** Appends {@code src[off, off + n)}. */
+  void addAll(int[] src, int off, int n) {
+    ensure(n);
+    int tail = (head + size) & (buf.length - 1);
+    int first = Math.min(n, buf.length - tail);
+    System.arraycopy(src, off, buf, tail, first);
+    System.arraycopy(src, off + first, buf, 0, n - first);
+    size += n;
+  }
+
+  /** Appends {@code n} zeros. */
+  void addZeros(int n) {
+    ensure(n);
+    int tail = (head + size) & (buf.length - 1);
+    int first = Math.min(n, buf.length - tail);
+    Arrays.fill(buf, tail, tail + first, 0);
+    Arrays.fill(buf, 0, n - first, 0);
+    size += n;
   }
 
   int poll() {
@@ -40,28 +80,41 @@ final class IntQueue {
       throw new IllegalStateException("queue is empty");
     }
     int v = buf[head];
-    head = (head + 1) % buf.length;
+    head = (head + 1) & (buf.length - 1);
     size--;
     return v;
   }
 
   /** Removes and returns the first {@code n} values. */
   int[] poll(int n) {
+    int[] out = new int[n];
+    poll(out, 0, n);
+    return out;
+  }
+
+  /** Removes the first {@code n} values into {@code dst[off, off + n)}. */
+  void poll(int[] dst, int off, int n) {
     if (n > size) {
       throw new IllegalStateException("asked for " + n + " values, " + size + " queued");
     }
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = poll();
+    copyOut(dst, off, n);
+    head = (head + n) & (buf.length - 1);
+    size -= n;
+  }
+
+  /** Drops the last {@code n} values (n ≤ size). */
+  void dropLast(int n) {
+    if (n > size) {
+      throw new IllegalStateException("asked to drop " + n + " values, " + size + " queued");
     }
-    return out;
+    size -= n;
   }
 
   void clear() {
     head = 0;
     size = 0;
     if (buf.length > 4096) {
-      buf = new int[64];
+      buf = new int[INITIAL];
     } else {
       Arrays.fill(buf, 0);
     }

@@ -1,5 +1,7 @@
 package dev.driverlab.devices.riffa;
 
+import dev.driverlab.devices.model.PciDeviceModel.EventLabel;
+
 /**
  * The sticky interrupt vectors and the one-MSI-per-batch state machine of {@code interrupt.v} and
  * {@code interrupt_controller.v} (riffa.md §3.1, §3.2).
@@ -23,10 +25,13 @@ final class InterruptController {
   private final boolean twoVectors;
   private final int[] vector = new int[2];
   private State state = State.IDLE;
+  private final EventLabel msiLabel;
+  private final Runnable send = this::send;
 
   InterruptController(RiffaEndpoint ep, int channels) {
     this.ep = ep;
     this.twoVectors = channels > RiffaRegisters.IRQ_CHNLS_PER_VECTOR;
+    this.msiLabel = ep.label("RIFFA MSI");
   }
 
   void raise(int channel, int event) {
@@ -54,7 +59,7 @@ final class InterruptController {
   private void evaluate() {
     if (state == State.IDLE && (vector[0] | vector[1]) != 0) {
       state = State.SENDING;
-      ep.later(ep.msiLatencyNs(), "RIFFA MSI", this::send);
+      ep.later(ep.msiLatencyNs(), msiLabel, send);
     }
   }
 

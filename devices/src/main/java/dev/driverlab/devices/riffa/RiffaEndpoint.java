@@ -9,10 +9,11 @@ import dev.driverlab.devices.model.PciDeviceModel;
 import dev.driverlab.devices.pcie.Endpoint;
 import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.time.VirtualClock;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.ArrayDeque;
 import java.util.function.IntFunction;
 
 /**
@@ -50,7 +51,19 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private final InterruptController irq;
   private final int channelMask;
   private final int nameValue;
-  private final Set<VirtualClock.Event> pending = new LinkedHashSet<>();
+  /** Little-endian int view of a byte[]: TLP payload bytes to and from 32-bit words. */
+  private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * Events scheduled by {@link #later} that reset must cancel, oldest first. Fired ones are not removed
+   * one by one (that took a hash set entry and a wrapper per event): those at the front go as new ones
+   * come (events mostly fire in the order they were made), the rest whenever the queue doubles.
+   * Cancelling a fired event is a no-op, so reset cancels exactly the events still pending, as before.
+   */
+  private final ArrayDeque<VirtualClock.Event> pending = new ArrayDeque<>();
+  private int pruneAt = 64;
+  /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
+  private byte[] tlpBytes = new byte[4096];
   private long readLinkFreeNs;
   private long writeLinkFreeNs;
   private boolean plugged;
@@ -139,10 +152,11 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
 
   /** {@code RST_OUT}: everything but the configuration back to power-on state. */
   private void resetCore() {
-    for (VirtualClock.Event e : new ArrayList<>(pending)) {
+    for (VirtualClock.Event e : pending) {
       e.cancel();
     }
     pending.clear();
+    pruneAt = 64;
     irq.reset();
     for (Channel ch : channels) {
       ch.reset();
@@ -255,29 +269,35 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return clock().nowNs();
   }
 
-  /** One MRd (the caller keeps it within max read size and a 4 KiB page); words little-endian. */
-  DmaResult dmaReadWords(long address, int[] dst) {
-    byte[] b = new byte[4 * dst.length];
-    DmaResult r = dmaRead(address, b, 0, b.length);
+  private byte[] tlpBytes(int words) {
+    if (tlpBytes.length < 4 * words) {
+      tlpBytes = new byte[4 * words];
+    }
+    return tlpBytes;
+  }
+
+  /**
+   * One MRd of {@code n} words into {@code dst[off..]} (the caller keeps it within max read size and a
+   * 4 KiB page); words little-endian. {@code dst} is left alone if the read fails.
+   */
+  DmaResult dmaReadWords(long address, int[] dst, int off, int n) {
+    byte[] b = tlpBytes(n);
+    DmaResult r = dmaRead(address, b, 0, 4 * n);
     if (r.ok()) {
-      for (int i = 0; i < dst.length; i++) {
-        dst[i] = (b[4 * i] & 0xff) | (b[4 * i + 1] & 0xff) << 8 | (b[4 * i + 2] & 0xff) << 16
-            | (b[4 * i + 3] & 0xff) << 24;
+      for (int i = 0; i < n; i++) {
+        dst[off + i] = (int) LE_INT.get(b, 4 * i);
       }
     }
     return r;
   }
 
-  /** One MWr (the caller keeps it within max payload and a 4 KiB page). */
-  DmaResult dmaWriteWords(long address, int[] src) {
-    byte[] b = new byte[4 * src.length];
-    for (int i = 0; i < src.length; i++) {
-      b[4 * i] = (byte) src[i];
-      b[4 * i + 1] = (byte) (src[i] >>> 8);
-      b[4 * i + 2] = (byte) (src[i] >>> 16);
-      b[4 * i + 3] = (byte) (src[i] >>> 24);
+  /** One MWr of {@code src[off, off + n)} (the caller keeps it within max payload and a 4 KiB page). */
+  DmaResult dmaWriteWords(long address, int[] src, int off, int n) {
+    byte[] b = tlpBytes(n);
+    for (int i = 0; i < n; i++) {
+      LE_INT.set(b, 4 * i, src[off + i]);
     }
-    return dmaWrite(address, b, 0, b.length);
+    return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
   }
 
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */
@@ -307,14 +327,29 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     irq.raise(channel, event);
   }
 
-  /** Schedules engine or core work; reset drops whatever is still pending. */
+  /** A reusable label "&lt;function id&gt; RIFFA what" for {@link #later(long, EventLabel, Runnable)}. */
+  EventLabel label(String what) {
+    return eventLabel("RIFFA " + what);
+  }
+
+  /**
+   * Schedules engine or core work; reset drops whatever is still pending. Engines make their labels
+   * once ({@link #label}) and their actions once where they can: this runs for every TLP.
+   */
+  void later(long delayNs, EventLabel label, Runnable action) {
+    pending.addLast(schedule(delayNs, label, action));
+    while (!pending.peekFirst().pending()) {
+      pending.pollFirst();
+    }
+    if (pending.size() >= pruneAt) {
+      pending.removeIf(e -> !e.pending());
+      pruneAt = Math.max(64, 2 * pending.size());
+    }
+  }
+
+  /** As {@link #later(long, EventLabel, Runnable)} with a one-off label (user cores' own events). */
   void later(long delayNs, String what, Runnable action) {
-    VirtualClock.Event[] self = new VirtualClock.Event[1];
-    self[0] = schedule(delayNs, "RIFFA " + what, () -> {
-      pending.remove(self[0]);
-      action.run();
-    });
-    pending.add(self[0]);
+    later(delayNs, label(what), action);
   }
 
   void complain(String fmt, Object... args) {

@@ -3,7 +3,7 @@ package dev.driverlab.devices.riffa;
 import static dev.driverlab.devices.riffa.RiffaRegisters.RX_FIFO_BEATS;
 
 import dev.driverlab.devices.model.DmaResult;
-import java.util.ArrayDeque;
+import dev.driverlab.devices.model.PciDeviceModel.EventLabel;
 
 /**
  * A channel's RX port: the host send ({@code fpga_send}, host → FPGA), after {@code rx_port_reader.v},
@@ -41,14 +41,33 @@ final class RxPort implements SgRequester.Listener {
   private boolean stepQueued;
   private long elemAddr;
   private long elemLeft;
-  private final ArrayDeque<int[]> fifo = new ArrayDeque<>();
-  private int[] partial;
-  private int partialCount;
+  /**
+   * The RX FIFO as words: whole beats first, then the packer's partial beat (fewer than a beat of
+   * words, not yet visible to the core). Beats are handed out as the core asks for them.
+   */
+  private final IntQueue fifo = new IntQueue();
+  /** The words of the one MRd in flight, from its issue to its data event (at most max read size). */
+  private int[] inFlightData = new int[0];
+  private final EventLabel rxStartLabel;
+  private final EventLabel readLabel;
+  private final EventLabel dataLabel;
+  private final EventLabel fallsLabel;
+  /** The engine's events, made once: they keep their state in this port's fields. */
+  private final Runnable readStep = () -> {
+    stepQueued = false;
+    step();
+  };
+  private final Runnable dataArrived = this::dataArrived;
 
   RxPort(RiffaEndpoint ep, Channel ch) {
     this.ep = ep;
     this.ch = ch;
     this.sg = new SgRequester(ep, ch.channel(), true, this);
+    String name = "ch" + ch.channel();
+    this.rxStartLabel = ep.label(name + " CHNL_RX");
+    this.readLabel = ep.label(name + " RX read");
+    this.dataLabel = ep.label(name + " RX data");
+    this.fallsLabel = ep.label(name + " CHNL_RX falls");
   }
 
   // ---- registers ---------------------------------------------------------------------------------
@@ -71,18 +90,17 @@ final class RxPort implements SgRequester.Listener {
     userAcked = false;
     error = false;
     elemLeft = 0;
-    partial = null;
-    partialCount = 0;
+    fifo.dropLast(fifo.size() % ep.wordsPerBeat()); // no partial beat outlives its transaction
     int offset = offLast >>> 1;
     boolean last = (offLast & 1) != 0;
     long n = len;
     if (n != 0) {
       state = State.READING;
-      ep.later(0, "ch" + ch.channel() + " CHNL_RX", () -> ch.core().rxStart(ch, n, offset, last));
+      ep.later(0, rxStartLabel, () -> ch.core().rxStart(ch, n, offset, last));
       kick();
     } else if (last) {
       state = State.ZERO_LENGTH;
-      ep.later(0, "ch" + ch.channel() + " CHNL_RX", () -> ch.core().rxStart(ch, 0, offset, true));
+      ep.later(0, rxStartLabel, () -> ch.core().rxStart(ch, 0, offset, true));
     }
   }
 
@@ -104,15 +122,33 @@ final class RxPort implements SgRequester.Listener {
   }
 
   boolean valid() {
-    return !fifo.isEmpty();
+    return fifo.size() >= ep.wordsPerBeat();
   }
 
   int[] read() {
-    int[] beat = fifo.poll();
-    if (beat != null) {
-      kick(); // room in the FIFO: the reader may go on
+    int b = ep.wordsPerBeat();
+    if (fifo.size() < b) {
+      return null;
     }
+    int[] beat = new int[b];
+    fifo.poll(beat, 0, b);
+    kick(); // room in the FIFO: the reader may go on
     return beat;
+  }
+
+  /**
+   * Pops as many whole beats as {@code maxWords} holds into {@code dst[off..]}; returns the words
+   * popped. The same as that many {@link #read()}s: one kick does what each of theirs did, as nothing
+   * changes between them.
+   */
+  int read(int[] dst, int off, int maxWords) {
+    int b = ep.wordsPerBeat();
+    int words = Math.min(fifo.size() / b, maxWords / b) * b;
+    if (words > 0) {
+      fifo.poll(dst, off, words);
+      kick();
+    }
+    return words;
   }
 
   // ---- the engine --------------------------------------------------------------------------------
@@ -120,10 +156,7 @@ final class RxPort implements SgRequester.Listener {
   private void kick() {
     if (!stepQueued && !inFlight && state == State.READING) {
       stepQueued = true;
-      ep.later(0, "ch" + ch.channel() + " RX read", () -> {
-        stepQueued = false;
-        step();
-      });
+      ep.later(0, readLabel, readStep);
     }
   }
 
@@ -146,11 +179,13 @@ final class RxPort implements SgRequester.Listener {
       }
       int n = (int) Math.min(elemLeft, Math.min(RiffaEndpoint.pageRemainingWords(elemAddr), ep.maxReadWords()));
       int b = ep.wordsPerBeat();
-      if ((long) fifo.size() * b + partialCount + inFlightWords + n > (long) RX_FIFO_BEATS * b) {
-        return; // flow control: wait for the core to drain the FIFO
+      if ((long) fifo.size() + inFlightWords + n > (long) RX_FIFO_BEATS * b) {
+        return; // flow control: wait for the core to drain the FIFO (its words, whole beats or not)
       }
-      int[] words = new int[n];
-      DmaResult r = ep.dmaReadWords(elemAddr, words);
+      if (inFlightData.length < n) {
+        inFlightData = new int[n];
+      }
+      DmaResult r = ep.dmaReadWords(elemAddr, inFlightData, 0, n);
       if (!r.ok()) {
         ep.complain("channel %d: host-send data read of %d bytes at %#x failed (%s); send ends after %d words",
             ch.channel(), 4 * n, elemAddr, r, received);
@@ -163,37 +198,25 @@ final class RxPort implements SgRequester.Listener {
       elemLeft -= n;
       inFlight = true;
       inFlightWords = n;
-      ep.later(ep.readLinkDelayNs(4L * n), "ch" + ch.channel() + " RX data", () -> {
-        inFlight = false;
-        inFlightWords = 0;
-        pack(words);
-        received += n;
-        ch.core().rxData(ch);
-        step();
-      });
+      ep.later(ep.readLinkDelayNs(4L * n), dataLabel, dataArrived);
     }
   }
 
-  private void pack(int[] words) {
-    int b = ep.wordsPerBeat();
-    for (int w : words) {
-      if (partial == null) {
-        partial = new int[b];
-      }
-      partial[partialCount++] = w;
-      if (partialCount == b) {
-        fifo.add(partial);
-        partial = null;
-        partialCount = 0;
-      }
-    }
+  /** The data of the MRd in flight is in: into the FIFO (packed into beats), and on to the next. */
+  private void dataArrived() {
+    int n = inFlightWords;
+    inFlight = false;
+    inFlightWords = 0;
+    fifo.addAll(inFlightData, 0, n);
+    received += n;
+    ch.core().rxData(ch);
+    step();
   }
 
   private void finishReading() {
-    if (partial != null) {
-      fifo.add(partial); // the packer's final partial beat, upper words zero (inferred)
-      partial = null;
-      partialCount = 0;
+    int partialWords = fifo.size() % ep.wordsPerBeat();
+    if (partialWords != 0) {
+      fifo.addZeros(ep.wordsPerBeat() - partialWords); // the packer's final partial beat, upper words zero (inferred)
       ch.core().rxData(ch);
     }
     state = State.FINISHING;
@@ -215,7 +238,7 @@ final class RxPort implements SgRequester.Listener {
     lastDoneRead = false;
     state = State.IDLE;
     ep.raise(ch.channel(), RiffaRegisters.IRQ_RX_TXN_DONE);
-    ep.later(0, "ch" + ch.channel() + " CHNL_RX falls", () -> ch.core().rxEnd(ch, words));
+    ep.later(0, fallsLabel, () -> ch.core().rxEnd(ch, words));
   }
 
   @Override
@@ -241,7 +264,5 @@ final class RxPort implements SgRequester.Listener {
     inFlightWords = 0;
     elemLeft = 0;
     fifo.clear();
-    partial = null;
-    partialCount = 0;
   }
 }

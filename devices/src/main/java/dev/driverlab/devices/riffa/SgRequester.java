@@ -4,6 +4,7 @@ import static dev.driverlab.devices.riffa.RiffaRegisters.SG_ELEM_WORDS;
 import static dev.driverlab.devices.riffa.RiffaRegisters.SG_FETCH_THRESHOLD_BEATS;
 
 import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.devices.model.PciDeviceModel.EventLabel;
 
 /**
  * One channel direction's scatter-gather list fetcher and SG FIFO ({@code sg_list_requester.v},
@@ -31,7 +32,8 @@ final class SgRequester {
   private final RiffaEndpoint ep;
   private final int channel;
   private final boolean hostSend;
-  private final String name;
+  private final EventLabel fetchLabel;
+  private final EventLabel dataLabel;
   private final Listener listener;
   private final IntQueue fifo = new IntQueue();
   private long addrLo;
@@ -49,7 +51,9 @@ final class SgRequester {
     this.ep = ep;
     this.channel = channel;
     this.hostSend = hostSend;
-    this.name = "ch" + channel + (hostSend ? " RX" : " TX");
+    String name = "ch" + channel + (hostSend ? " RX" : " TX");
+    this.fetchLabel = ep.label(name + " SG fetch");
+    this.dataLabel = ep.label(name + " SG data");
     this.listener = listener;
   }
 
@@ -86,7 +90,7 @@ final class SgRequester {
           channel, hostSend ? "RX" : "TX", wordsLeft, fits);
     }
     int gen = generation;
-    ep.later(0, name + " SG fetch", () -> step(gen));
+    ep.later(0, fetchLabel, () -> step(gen));
   }
 
   private void step(int gen) {
@@ -106,7 +110,7 @@ final class SgRequester {
     }
     int n = (int) Math.min(wordsLeft, Math.min(RiffaEndpoint.pageRemainingWords(nextAddr), ep.maxReadWords()));
     int[] words = new int[n];
-    DmaResult r = ep.dmaReadWords(nextAddr, words);
+    DmaResult r = ep.dmaReadWords(nextAddr, words, 0, n);
     if (!r.ok()) {
       ep.complain("channel %d: %s SG list read of %d bytes at %#x failed (%s); list abandoned",
           channel, hostSend ? "RX" : "TX", 4 * n, nextAddr, r);
@@ -116,7 +120,7 @@ final class SgRequester {
       listener.fetchFailed();
       return;
     }
-    ep.later(ep.readLinkDelayNs(4L * n), name + " SG data", () -> {
+    ep.later(ep.readLinkDelayNs(4L * n), dataLabel, () -> {
       if (gen != generation) {
         return;
       }
@@ -152,7 +156,7 @@ final class SgRequester {
     if (waitingForSpace && fifoBeats() < SG_FETCH_THRESHOLD_BEATS) {
       waitingForSpace = false;
       int gen = generation;
-      ep.later(0, name + " SG fetch", () -> step(gen));
+      ep.later(0, fetchLabel, () -> step(gen));
     }
     return new SgElement(addr, len);
   }

@@ -4,6 +4,7 @@ import static dev.driverlab.devices.riffa.RiffaRegisters.TX_FIFO_BEATS;
 import static dev.driverlab.devices.riffa.RiffaRegisters.TX_GATE_BEATS;
 
 import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.devices.model.PciDeviceModel.EventLabel;
 import java.util.ArrayDeque;
 
 /**
@@ -61,11 +62,31 @@ final class TxPort implements SgRequester.Listener {
   private boolean inFlight;
   private boolean stepQueued;
   private boolean coreWaiting;
+  /** The payload of the MWr being issued (its words leave the FIFO; the TLP copies them). */
+  private int[] payload = new int[0];
+  private final EventLabel renLabel;
+  private final EventLabel writeLabel;
+  private final EventLabel writtenLabel;
+  /** The engine's events, made once: they keep their state in this port's fields. */
+  private final Runnable coreReady;
+  private final Runnable writeStep = () -> {
+    stepQueued = false;
+    step();
+  };
+  private final Runnable written = () -> {
+    inFlight = false;
+    step();
+  };
 
   TxPort(RiffaEndpoint ep, Channel ch) {
     this.ep = ep;
     this.ch = ch;
     this.sg = new SgRequester(ep, ch.channel(), false, this);
+    String name = "ch" + ch.channel();
+    this.renLabel = ep.label(name + " CHNL_TX_DATA_REN");
+    this.writeLabel = ep.label(name + " TX write");
+    this.writtenLabel = ep.label(name + " TX written");
+    this.coreReady = () -> ch.core().txReady(ch);
   }
 
   // ---- registers ---------------------------------------------------------------------------------
@@ -121,27 +142,53 @@ final class TxPort implements SgRequester.Listener {
   }
 
   boolean write(int[] beat) {
+    int b = ep.wordsPerBeat();
+    if (open != null && beat.length != b) {
+      throw new IllegalArgumentException("a beat of this " + 32 * b + "-bit core has " + b + " words, not "
+          + beat.length);
+    }
+    return write(beat, 0, b) == 1;
+  }
+
+  /**
+   * Offers the beats made of {@code src[off, off + words)}, a final partial beat padded with zeros;
+   * returns how many were taken. The same as offering them one by one until one is refused: the FIFO
+   * check is per beat (its fill only grows by taken words), and one kick does what each beat's did.
+   */
+  int write(int[] src, int off, int words) {
     if (open == null) {
       throw new IllegalStateException("channel " + ch.channel() + ": txWrite without an open transmit (call txStart)");
     }
     int b = ep.wordsPerBeat();
-    if (beat.length != b) {
-      throw new IllegalArgumentException("a beat of this " + 32 * b + "-bit core has " + b + " words, not "
-          + beat.length);
-    }
+    int beats = (words + b - 1) / b;
     int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
-    if ((open.words.size() + b - 1) / b >= capacity) {
-      coreWaiting = true;
-      return false;
-    }
-    for (int w : beat) {
-      if (open.accepted < open.len) { // words beyond CHNL_TX_LEN are taken and dropped
-        open.words.add(w);
-        open.accepted++;
+    IntQueue q = open.words;
+    int taken = 0;
+    while (taken < beats) {
+      int used = (q.size() + b - 1) / b;
+      if (used >= capacity) {
+        coreWaiting = true;
+        break;
       }
+      long room = open.len - open.accepted;
+      if (room == 0) {
+        taken = beats; // words beyond CHNL_TX_LEN are taken and dropped
+        break;
+      }
+      // Each of these beats passes the FIFO check before it: the fill grows by at most a beat each.
+      int k = Math.min(beats - taken, capacity - used);
+      int keep = (int) Math.min((long) k * b, room);
+      int from = taken * b;
+      int fromSrc = Math.max(0, Math.min(keep, words - from)); // beyond words: the zero padding
+      q.addAll(src, off + from, fromSrc);
+      q.addZeros(keep - fromSrc);
+      open.accepted += keep;
+      taken += k;
     }
-    kick();
-    return true;
+    if (taken > 0) {
+      kick();
+    }
+    return taken;
   }
 
   void end() {
@@ -159,7 +206,7 @@ final class TxPort implements SgRequester.Listener {
   private void wakeCore() {
     if (coreWaiting) {
       coreWaiting = false;
-      ep.later(0, "ch" + ch.channel() + " CHNL_TX_DATA_REN", () -> ch.core().txReady(ch));
+      ep.later(0, renLabel, coreReady);
     }
   }
 
@@ -168,10 +215,7 @@ final class TxPort implements SgRequester.Listener {
   private void kick() {
     if (!stepQueued && !inFlight) {
       stepQueued = true;
-      ep.later(0, "ch" + ch.channel() + " TX write", () -> {
-        stepQueued = false;
-        step();
-      });
+      ep.later(0, writeLabel, writeStep);
     }
   }
 
@@ -254,9 +298,12 @@ final class TxPort implements SgRequester.Listener {
       }
       n = avail; // closed early: write the remainder
     }
-    int[] words = cur.words.poll(n);
+    if (payload.length < n) {
+      payload = new int[n];
+    }
+    cur.words.poll(payload, 0, n);
     wakeCore();
-    DmaResult r = ep.dmaWriteWords(elemAddr, words);
+    DmaResult r = ep.dmaWriteWords(elemAddr, payload, 0, n);
     if (!r.ok()) {
       ep.complain("channel %d: host-receive write of %d bytes at %#x failed (%s); receive ends after %d words",
           ch.channel(), 4 * n, elemAddr, r, sent);
@@ -268,10 +315,7 @@ final class TxPort implements SgRequester.Listener {
     elemLeft -= n;
     txLenReg = cur.len - sent;
     inFlight = true;
-    ep.later(ep.writeLinkDelayNs(4L * n), "ch" + ch.channel() + " TX written", () -> {
-      inFlight = false;
-      step();
-    });
+    ep.later(ep.writeLinkDelayNs(4L * n), writtenLabel, written);
     return false;
   }
 

@@ -1,8 +1,8 @@
 package dev.driverlab.devices.time;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
+import java.util.ArrayDeque;
 import java.util.PriorityQueue;
+import java.util.function.Supplier;
 
 /**
  * One machine's simulated time, in nanoseconds since power-on. Work that takes time on real hardware
@@ -16,14 +16,17 @@ import java.util.PriorityQueue;
 public final class VirtualClock {
   /** A scheduled action; cancel it to drop it. */
   public static final class Event implements Comparable<Event> {
+    private final VirtualClock clock;
     private final long when;
     private final long seq;
-    private final String what;
+    /** The label: a String, or a {@code Supplier<String>} rendered only when someone asks. */
+    private final Object what;
     private final Runnable action;
     private boolean cancelled;
     private boolean fired;
 
-    private Event(long when, long seq, String what, Runnable action) {
+    private Event(VirtualClock clock, long when, long seq, Object what, Runnable action) {
+      this.clock = clock;
       this.when = when;
       this.seq = seq;
       this.what = what;
@@ -35,7 +38,7 @@ public final class VirtualClock {
     }
 
     public String what() {
-      return what;
+      return what instanceof Supplier<?> s ? String.valueOf(s.get()) : (String) what;
     }
 
     public boolean pending() {
@@ -46,6 +49,9 @@ public final class VirtualClock {
     public boolean cancel() {
       boolean was = pending();
       cancelled = true;
+      if (was) {
+        clock.cancelledInQueue();
+      }
       return was;
     }
 
@@ -57,28 +63,87 @@ public final class VirtualClock {
 
     @Override
     public String toString() {
-      return what + "@" + when + "ns";
+      return what() + "@" + when + "ns";
     }
   }
 
   private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  /**
+   * Events due at the current instant (scheduled with no delay), in the order they were scheduled.
+   * Device engines schedule most of their events this way; keeping them out of the heap saves a
+   * sift through it each. Time cannot move on while any wait here (they are the earliest events), so
+   * all of them are due {@code now}; {@link #peek} takes whichever of the two heads comes first in
+   * (time, sequence) order, so events run in exactly the order one queue would give.
+   */
+  private final ArrayDeque<Event> immediate = new ArrayDeque<>();
   private long now;
   private long seq;
+  /**
+   * Cancelled events still in the queues. A cancelled event leaves a queue only when it reaches the
+   * head, and a wait's timeout is often far in the future (every timed wait schedules one and cancels
+   * it when the wait ends), so they would pile up and slow every insertion and removal. When they are
+   * more than half the queue it is rebuilt without them; they would never run, so nothing else changes.
+   */
+  private int cancelled;
+
+  private void cancelledInQueue() {
+    cancelled++;
+    if (cancelled > 16 && cancelled > (queue.size() + immediate.size()) / 2) {
+      queue.removeIf(e -> e.cancelled);
+      immediate.removeIf(e -> e.cancelled);
+      cancelled = 0;
+    }
+  }
 
   public long nowNs() {
     return now;
   }
 
   public Event schedule(long delayNs, String what, Runnable action) {
-    checkArgument(delayNs >= 0, "negative delay %s for %s", delayNs, what);
-    return scheduleAt(now + delayNs, what, action);
+    return schedule(delayNs, (Object) what, action);
+  }
+
+  /**
+   * As {@link #schedule(long, String, Runnable)} with a label built only if it is asked for (reports,
+   * {@link Event#what()}): hot device paths schedule an event per TLP and should not build strings for
+   * it. A label object reused for many events costs nothing per event.
+   */
+  public Event schedule(long delayNs, Supplier<String> what, Runnable action) {
+    return schedule(delayNs, (Object) what, action);
   }
 
   public Event scheduleAt(long whenNs, String what, Runnable action) {
-    checkArgument(whenNs >= now, "event %s at %s is in the past (now %s)", what, whenNs, now);
-    Event e = new Event(whenNs, seq++, what, action);
-    queue.add(e);
+    return scheduleAt(whenNs, (Object) what, action);
+  }
+
+  /** As {@link #scheduleAt(long, String, Runnable)} with a lazily built label. */
+  public Event scheduleAt(long whenNs, Supplier<String> what, Runnable action) {
+    return scheduleAt(whenNs, (Object) what, action);
+  }
+
+  private Event schedule(long delayNs, Object what, Runnable action) {
+    if (delayNs < 0) {
+      throw new IllegalArgumentException("negative delay " + delayNs + " for " + label(what));
+    }
+    return scheduleAt(now + delayNs, what, action);
+  }
+
+  private Event scheduleAt(long whenNs, Object what, Runnable action) {
+    if (whenNs < now) {
+      throw new IllegalArgumentException(
+          "event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
+    }
+    Event e = new Event(this, whenNs, seq++, what, action);
+    if (whenNs == now) {
+      immediate.addLast(e);
+    } else {
+      queue.add(e);
+    }
     return e;
+  }
+
+  private static String label(Object what) {
+    return what instanceof Supplier<?> s ? String.valueOf(s.get()) : String.valueOf(what);
   }
 
   /** The next pending event, or null. */
@@ -86,8 +151,21 @@ public final class VirtualClock {
     Event e;
     while ((e = queue.peek()) != null && !e.pending()) {
       queue.poll();
+      if (e.cancelled) {
+        cancelled--;
+      }
     }
-    return e;
+    Event i;
+    while ((i = immediate.peekFirst()) != null && !i.pending()) {
+      immediate.pollFirst();
+      if (i.cancelled) {
+        cancelled--;
+      }
+    }
+    if (i == null) {
+      return e;
+    }
+    return e != null && e.compareTo(i) < 0 ? e : i;
   }
 
   public boolean hasPending() {
@@ -102,6 +180,11 @@ public final class VirtualClock {
         n++;
       }
     }
+    for (Event e : immediate) {
+      if (e.pending()) {
+        n++;
+      }
+    }
     return n;
   }
 
@@ -111,7 +194,11 @@ public final class VirtualClock {
     if (e == null) {
       return false;
     }
-    queue.poll();
+    if (e == immediate.peekFirst()) {
+      immediate.pollFirst();
+    } else {
+      queue.poll();
+    }
     now = Math.max(now, e.when);
     e.fired = true;
     e.action.run();
@@ -120,7 +207,9 @@ public final class VirtualClock {
 
   /** Runs every event due at or before {@code whenNs}, then sets the time to {@code whenNs}. */
   public void advanceTo(long whenNs) {
-    checkArgument(whenNs >= now, "cannot go back in time to %s (now %s)", whenNs, now);
+    if (whenNs < now) {
+      throw new IllegalArgumentException("cannot go back in time to " + whenNs + " (now " + now + ")");
+    }
     Event e;
     while ((e = peek()) != null && e.when <= whenNs) {
       runNext();

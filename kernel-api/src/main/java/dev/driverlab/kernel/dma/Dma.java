@@ -139,17 +139,20 @@ public final class Dma {
   /** dma_map_sg: number of mapped entries (≤ nents), 0 on failure (never negative). */
   public static int dma_map_sg(Device dev, Scatterlist[] sgl, int nents, int dir) {
     PciDev p = pci(dev);
+    DmaCore core = core();
+    // One call site for the whole list (every entry has the same caller): one stack walk, not one a page.
+    String site = nents > 0 ? Kernel.current().callSite() : null;
     for (int i = 0; i < nents; i++) {
       Scatterlist sg = sgl[i];
-      long h = core().mapPhys(p, sg_phys(sg), 0, sg.length, dir, "sg");
+      long h = core.mapPhys(p, sg_phys(sg), 0, sg.length, dir, "sg", site);
       if (h == DMA_MAPPING_ERROR) {
         for (int j = 0; j < i; j++) {
-          core().mappingError(p, sgl[j].dma_address);
-          core().unmap(p, sgl[j].dma_address, sgl[j].length, dir, "sg");
+          core.mappingError(p, sgl[j].dma_address);
+          core.unmap(p, sgl[j].dma_address, sgl[j].length, dir, "sg", site);
         }
         return 0;
       }
-      core().mappingError(p, h); // dma_map_sg's contract is a count, not a handle: nothing to check
+      core.mappingError(p, h); // dma_map_sg's contract is a count, not a handle: nothing to check
       sg.dma_address = h;
       sg.dma_length = sg.length;
     }
@@ -159,8 +162,10 @@ public final class Dma {
   /** dma_unmap_sg: pass the nents given to dma_map_sg, not its result. */
   public static void dma_unmap_sg(Device dev, Scatterlist[] sgl, int nents, int dir) {
     PciDev p = pci(dev);
+    DmaCore core = core();
+    String site = nents > 0 ? Kernel.current().callSite() : null; // once for the list, as in dma_map_sg
     for (int i = 0; i < nents; i++) {
-      core().unmap(p, sgl[i].dma_address, sgl[i].length, dir, "sg");
+      core.unmap(p, sgl[i].dma_address, sgl[i].length, dir, "sg", site);
     }
   }
 

@@ -10,6 +10,7 @@ import dev.driverlab.kernel.mm.UserMm;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -102,11 +103,18 @@ public final class DmaCore {
   }
 
   private final Kernel kernel;
-  private final List<Entry> live = new ArrayList<>();
+  /** Live entries in the order they were made (identity set: O(1) removal at unmap). */
+  private final LinkedHashSet<Entry> live = new LinkedHashSet<>();
   private final DmaRegionIndex byBus = new DmaRegionIndex(e -> e.handle);
   private final DmaRegionIndex byPhys = new DmaRegionIndex(e -> e.phys);
   private final ArrayDeque<Entry> freed = new ArrayDeque<>();
-  private final DmaRegionIndex freedByBus = new DmaRegionIndex(e -> e.handle);
+  /**
+   * The history indexed by bus address, built from {@link #freed} only when a report looks something
+   * up in it (a bad sync or a device access outside every live region): every unmap changes the
+   * history, and keeping an index of it current cost two tree updates per page of every scatterlist.
+   * Null when stale; built in history order, it answers as one kept up to date would.
+   */
+  private DmaRegionIndex freedByBus;
   private long nextIova = 0xffff_0000L;
   private long cpuAccessChecks;
 
@@ -281,6 +289,16 @@ public final class DmaCore {
   }
 
   long mapPhys(PciDev d, long pa, long cpuAddr, long size, int dir, String type) {
+    return mapPhys(d, pa, cpuAddr, size, dir, type, null);
+  }
+
+  /**
+   * As {@link #mapPhys(PciDev, long, long, long, int, String)}, recording {@code site} as where it was
+   * mapped ({@code null}: the caller's call site is looked up here). dma_map_sg looks the site up once
+   * for the whole list: every entry of one call has the same driver frame, and a stack walk per page
+   * cost more than the mapping itself.
+   */
+  long mapPhys(PciDev d, long pa, long cpuAddr, long size, int dir, String type, String site) {
     if (size <= 0) {
       return DMA_MAPPING_ERROR;
     }
@@ -299,27 +317,36 @@ public final class DmaCore {
       return DMA_MAPPING_ERROR;
     }
     record(new Entry(d, type, h, size, dir, cpuAddr == 0 ? kernel.mem().physToVirt(pa) : cpuAddr, pa,
-        kernel.currentModule(), kernel.callSite()));
+        kernel.currentModule(), site != null ? site : kernel.callSite()));
     return h;
   }
 
   /** dma_mapping_error: marks the handle as checked; -ENOMEM (-12) for DMA_MAPPING_ERROR. */
   public int mappingError(PciDev d, long handle) {
-    for (Entry e : live) {
-      if (e.dev == d && e.handle == handle) {
+    // byBus holds exactly the live entries; those starting at handle are the ones with that handle.
+    byBus.forEachAt(handle, e -> {
+      if (e.dev == d) {
         e.errorChecked = true;
       }
-    }
+    });
     return handle == DMA_MAPPING_ERROR ? -12 : 0;
   }
 
   public void unmap(PciDev d, long handle, long size, int dir, String type) {
+    unmap(d, handle, size, dir, type, null);
+  }
+
+  /**
+   * As {@link #unmap(PciDev, long, long, int, String)} with the caller's call site already looked up
+   * ({@code null}: look it up here); dma_unmap_sg passes one site for the whole list.
+   */
+  void unmap(PciDev d, long handle, long size, int dir, String type, String callerSite) {
     Entry e = liveEntry(d, handle, false);
     if (e == null) {
       badFree(d, handle, size, type);
       return;
     }
-    String site = kernel.callSite();
+    String site = callerSite != null ? callerSite : kernel.callSite();
     if (!e.type.equals(type)) {
       kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver frees DMA memory with wrong function", site,
           "mapped at " + e.site, "device address", hex(handle), "mapped as", e.type, "unmapped as", type);
@@ -338,7 +365,7 @@ public final class DmaCore {
       kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver failed to check map error", site,
           "mapped at " + e.site, "device address", hex(handle), "size", e.size + " bytes", "mapped as", e.type);
     }
-    retire(e);
+    retire(e, site);
     if (iommu()) {
       kernel.machine().iommu().unmap(d.id(), handle & ~0xfffL, ((handle & 0xfff) + e.size + 4095) & ~4095L);
     }
@@ -357,7 +384,7 @@ public final class DmaCore {
             around.size + " bytes", "sync offset+size", (handle - around.handle + size) + " bytes");
         return;
       }
-      Entry was = freedByBus.containing(handle, 1, x -> x.dev == d);
+      Entry was = freedIndex().containing(handle, 1, x -> x.dev == d);
       if (was != null) {
         kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory it has already unmapped", site,
             "unmapped at " + was.freedSite, "device address", hex(handle), "size", size + " bytes");
@@ -426,29 +453,42 @@ public final class DmaCore {
   }
 
   private void retire(Entry e) {
+    retire(e, kernel.callSite());
+  }
+
+  /** Moves {@code e} to the freed history; {@code site} is where the caller unmapped or freed it. */
+  private void retire(Entry e, String site) {
     live.remove(e);
     byBus.remove(e);
     if (e.streaming()) {
       byPhys.remove(e);
     }
-    e.freedSite = kernel.callSite();
+    e.freedSite = site;
     e.freedNs = kernel.machine().clock().nowNs();
     freed.addLast(e);
-    freedByBus.add(e);
+    freedByBus = null;
     if (freed.size() > HISTORY) {
-      freedByBus.remove(freed.removeFirst());
+      freed.removeFirst();
     }
+  }
+
+  /** The freed history indexed by bus address (see {@link #freedByBus}). */
+  private DmaRegionIndex freedIndex() {
+    if (freedByBus == null) {
+      DmaRegionIndex index = new DmaRegionIndex(e -> e.handle);
+      for (Entry e : freed) {
+        index.add(e);
+      }
+      freedByBus = index;
+    }
+    return freedByBus;
   }
 
   /** The newest live entry of {@code d} starting at {@code handle}, coherent or streaming as asked. */
   private Entry liveEntry(PciDev d, long handle, boolean coherent) {
-    for (int i = live.size() - 1; i >= 0; i--) {
-      Entry e = live.get(i);
-      if (e.dev == d && e.handle == handle && e.streaming() != coherent) {
-        return e;
-      }
-    }
-    return null;
+    // byBus keeps the live entries starting at one address in the order they were made, so the last
+    // match there is the newest live one.
+    return byBus.newestAt(handle, e -> e.dev == d && e.streaming() != coherent);
   }
 
   private Entry freedEntry(PciDev d, long handle) {
@@ -479,7 +519,7 @@ public final class DmaCore {
   /** The most recently freed entry of {@code d} sharing a byte with [addr, addr+len), or null. */
   public Entry findFreed(PciDev d, long addr, long len) {
     Entry newest = null;
-    for (Entry e : freedByBus.overlapping(addr, len, x -> x.dev == d)) {
+    for (Entry e : freedIndex().overlapping(addr, len, x -> x.dev == d)) {
       if (newest == null || e.freedNs >= newest.freedNs) {
         newest = e;
       }

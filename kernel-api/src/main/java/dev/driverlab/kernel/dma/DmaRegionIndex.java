@@ -2,8 +2,8 @@ package dev.driverlab.kernel.dma;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
@@ -11,26 +11,92 @@ import java.util.function.ToLongFunction;
  * DMA regions indexed by their start address on one side (bus address, or CPU physical address), so
  * the checks that run on every device TLP or kernel memory access find the region around an address
  * without scanning them all. Regions may overlap (one buffer mapped twice, or for two devices).
+ *
+ * <p>A start address nearly always has one region (a page of a scatterlist, a coherent buffer), so a
+ * key maps to the {@link DmaCore.Entry} itself, and only to a list (oldest first) when several share
+ * it: a map and unmap per page make and drop no list, and a lookup follows one pointer less.
  */
 final class DmaRegionIndex {
-  private final TreeMap<Long, List<DmaCore.Entry>> byStart = new TreeMap<>();
+  /** Start address → the {@link DmaCore.Entry} there, or an {@code ArrayList} of them (two or more). */
+  private final TreeMap<Long, Object> byStart = new TreeMap<>();
   private final ToLongFunction<DmaCore.Entry> start;
   private long maxSize;
+  /** Bumped by every add and remove: the lookup cache below is valid only while it is unchanged. */
+  private long modCount;
+  /**
+   * The last start key a {@link #containing} search began at, its regions and the next start key above
+   * it. Device TLPs walk a mapping in order, a page entry at a time, so most lookups land in the same
+   * [key, next) span: while the index is unchanged, no region starts in (key, addr] for an address in
+   * that span, so the newest-start-first search begins at key's regions, as the full search would.
+   */
+  private long cacheMod = -1;
+  private long cacheKey;
+  private long cacheNext;
+  private Object cacheValue;
 
   DmaRegionIndex(ToLongFunction<DmaCore.Entry> start) {
     this.start = start;
   }
 
+  @SuppressWarnings("unchecked")
   void add(DmaCore.Entry e) {
-    byStart.computeIfAbsent(start.applyAsLong(e), k -> new ArrayList<>(1)).add(e);
+    long s = start.applyAsLong(e);
+    Object v = byStart.putIfAbsent(s, e);
+    if (v instanceof DmaCore.Entry first) {
+      List<DmaCore.Entry> l = new ArrayList<>(2);
+      l.add(first);
+      l.add(e);
+      byStart.put(s, l);
+    } else if (v != null) {
+      ((List<DmaCore.Entry>) v).add(e);
+    }
     maxSize = Math.max(maxSize, e.size);
+    modCount++;
   }
 
+  @SuppressWarnings("unchecked")
   void remove(DmaCore.Entry e) {
     long s = start.applyAsLong(e);
-    List<DmaCore.Entry> l = byStart.get(s);
-    if (l != null && l.remove(e) && l.isEmpty()) {
+    Object v = byStart.get(s);
+    if (v == e) {
       byStart.remove(s);
+    } else if (v instanceof List<?> raw) {
+      List<DmaCore.Entry> l = (List<DmaCore.Entry>) raw;
+      if (l.remove(e) && l.size() == 1) {
+        byStart.put(s, l.get(0));
+      }
+    }
+    modCount++;
+  }
+
+  /** The newest region starting exactly at {@code start} that {@code ok} accepts, or null. */
+  @SuppressWarnings("unchecked")
+  DmaCore.Entry newestAt(long start, Predicate<DmaCore.Entry> ok) {
+    Object v = byStart.get(start);
+    if (v instanceof DmaCore.Entry e) {
+      return ok.test(e) ? e : null;
+    }
+    if (v != null) {
+      List<DmaCore.Entry> l = (List<DmaCore.Entry>) v;
+      for (int i = l.size() - 1; i >= 0; i--) {
+        if (ok.test(l.get(i))) {
+          return l.get(i);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Runs {@code action} on every region starting exactly at {@code start}, oldest first. */
+  @SuppressWarnings("unchecked")
+  void forEachAt(long start, Consumer<DmaCore.Entry> action) {
+    Object v = byStart.get(start);
+    if (v instanceof DmaCore.Entry e) {
+      action.accept(e);
+    } else if (v != null) {
+      for (DmaCore.Entry e : (List<DmaCore.Entry>) v) {
+        action.accept(e);
+      }
     }
   }
 
@@ -40,34 +106,69 @@ final class DmaRegionIndex {
 
   /** The first region (newest start first) containing all of [addr, addr+len) that {@code ok} accepts. */
   DmaCore.Entry containing(long addr, long len, Predicate<DmaCore.Entry> ok) {
-    for (Map.Entry<Long, List<DmaCore.Entry>> e : byStart.headMap(addr, true).descendingMap().entrySet()) {
-      if (e.getKey() + maxSize <= addr) {
-        break;
+    if (cacheMod == modCount && addr >= cacheKey && addr < cacheNext) {
+      DmaCore.Entry x = firstContaining(cacheValue, addr, len, ok);
+      if (x != null) {
+        return x;
       }
-      for (DmaCore.Entry x : e.getValue()) {
-        long s = start.applyAsLong(x);
-        if (addr >= s && addr + len <= s + x.size && ok.test(x)) {
-          return x;
-        }
+    }
+    // Walk the start keys downwards from addr with floorKey/lowerKey (no map views or iterators).
+    Long k = byStart.floorKey(addr);
+    if (k != null) {
+      Long next = byStart.higherKey(k);
+      cacheKey = k;
+      cacheNext = next != null ? next : Long.MAX_VALUE;
+      cacheValue = byStart.get(k);
+      cacheMod = modCount;
+    }
+    while (k != null && k + maxSize > addr) {
+      DmaCore.Entry x = firstContaining(byStart.get(k), addr, len, ok);
+      if (x != null) {
+        return x;
+      }
+      k = byStart.lowerKey(k);
+    }
+    return null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private DmaCore.Entry firstContaining(Object v, long addr, long len, Predicate<DmaCore.Entry> ok) {
+    if (v instanceof DmaCore.Entry x) {
+      return contains(x, addr, len) && ok.test(x) ? x : null;
+    }
+    List<DmaCore.Entry> l = (List<DmaCore.Entry>) v;
+    for (int i = 0, n = l.size(); i < n; i++) {
+      DmaCore.Entry x = l.get(i);
+      if (contains(x, addr, len) && ok.test(x)) {
+        return x;
       }
     }
     return null;
   }
 
+  private boolean contains(DmaCore.Entry x, long addr, long len) {
+    long s = start.applyAsLong(x);
+    return addr >= s && addr + len <= s + x.size;
+  }
+
   /** Every region sharing at least one byte with [addr, addr+len) that {@code ok} accepts. */
+  @SuppressWarnings("unchecked")
   List<DmaCore.Entry> overlapping(long addr, long len, Predicate<DmaCore.Entry> ok) {
-    List<DmaCore.Entry> out = new ArrayList<>();
-    for (Map.Entry<Long, List<DmaCore.Entry>> e : byStart.headMap(addr + len, false).descendingMap().entrySet()) {
-      if (e.getKey() + maxSize <= addr) {
-        break;
-      }
-      for (DmaCore.Entry x : e.getValue()) {
+    List<DmaCore.Entry> out = null;
+    for (Long k = byStart.lowerKey(addr + len); k != null && k + maxSize > addr; k = byStart.lowerKey(k)) {
+      Object v = byStart.get(k);
+      List<DmaCore.Entry> l = v instanceof DmaCore.Entry e ? List.of(e) : (List<DmaCore.Entry>) v;
+      for (int i = 0, n = l.size(); i < n; i++) {
+        DmaCore.Entry x = l.get(i);
         long s = start.applyAsLong(x);
         if (s < addr + len && addr < s + x.size && ok.test(x)) {
+          if (out == null) {
+            out = new ArrayList<>();
+          }
           out.add(x);
         }
       }
     }
-    return out;
+    return out != null ? out : List.of();
   }
 }

@@ -311,7 +311,7 @@ public final class KernelMemory {
 
   /** Records one reference; {@code site} is the driver's call site (computed once per pin_user_pages call). */
   public synchronized void recordPin(Page p, Object process, boolean pinned, String site) {
-    pins.computeIfAbsent(p, k -> new java.util.ArrayDeque<>())
+    pins.computeIfAbsent(p, k -> new java.util.ArrayDeque<>(2))
         .addLast(new Pin(p, process, pinned, kernel.currentModule(), site));
   }
 

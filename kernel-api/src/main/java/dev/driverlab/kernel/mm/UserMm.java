@@ -3,6 +3,7 @@ package dev.driverlab.kernel.mm;
 import dev.driverlab.devices.Machine;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -64,7 +65,7 @@ public final class UserMm {
   private final Machine machine;
   private final PageAllocator pages;
   private final TreeMap<Long, Vma> vmas = new TreeMap<>();
-  private final Map<Long, Integer> pins = new TreeMap<>();
+  private final Map<Long, Integer> pins = new HashMap<>(); // page → pin count (never iterated in order)
   private final Random scatter;
   private long nextMmap = MMAP_BASE;
 

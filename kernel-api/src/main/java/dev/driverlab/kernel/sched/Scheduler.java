@@ -25,7 +25,8 @@ public final class Scheduler {
   private long epoch;
   private int nextTid = 1;
   private Runnable afterEvent = () -> {};
-  private final List<Runnable> moreAfterEvent = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The extra after-event hooks, as a plain array: it is walked after every clock event. */
+  private volatile Runnable[] moreAfterEvent = new Runnable[0];
 
   public Scheduler(VirtualClock clock, String cpuName) {
     this.clock = clock;
@@ -43,7 +44,11 @@ public final class Scheduler {
 
   /** Also run after every clock event, after the {@link #setAfterEvent} hook (timers run softirqs here). */
   public void addAfterEvent(Runnable r) {
-    moreAfterEvent.add(r);
+    synchronized (lock) {
+      Runnable[] more = java.util.Arrays.copyOf(moreAfterEvent, moreAfterEvent.length + 1);
+      more[more.length - 1] = r;
+      moreAfterEvent = more;
+    }
   }
 
   /** Runs the after-event hooks: pending interrupts first, then whatever else registered. */
@@ -195,11 +200,15 @@ public final class Scheduler {
           return false;
         }
         SimThread next;
+        boolean eventDue;
         synchronized (lock) {
           me.stalledEpoch = epoch;
           me.waitingFor = lazyWhat;
           next = pickAfter(me, false);
           if (next != null) {
+            if (lazyWhat instanceof WaitLabel label) {
+              label.resolve(); // others may report this wait; only this thread's stack names its caller
+            }
             running = next;
             lock.notifyAll();
             while (running != me && !me.killed) {
@@ -208,11 +217,14 @@ public final class Scheduler {
             me.waitingFor = null;
             continue;
           }
-        }
-        if (clock.hasPending()) {
-          synchronized (lock) {
+          // Nobody else can run: the clock's next event is due. (Checked under the same lock hold
+          // as the pick; only this thread runs here, so nothing changes between the two.)
+          eventDue = clock.hasPending();
+          if (eventDue) {
             epoch++;
           }
+        }
+        if (eventDue) {
           clock.runNext();
           afterEvent();
           continue;

@@ -18,6 +18,11 @@ public final class TimerCore {
   private final Kernel kernel;
   private final List<TimerList> timers = new ArrayList<>();
   private final ArrayDeque<TimerList> expired = new ArrayDeque<>();
+  /**
+   * Set when a timer expires, cleared when {@link #runExpired} finds none left: that runs after every
+   * clock event, and most events expire no timer, so it returns here without a lock or a thread lookup.
+   */
+  private volatile boolean anyExpired;
   private final ArrayDeque<WorkStruct> workQueue = new ArrayDeque<>();
   private final List<WorkStruct> queued = new ArrayList<>();
   private SimThread kworker;
@@ -61,6 +66,7 @@ public final class TimerCore {
       synchronized (timers) {
         t.due = true;
         expired.add(t);
+        anyExpired = true;
       }
       runExpired();
     });
@@ -78,6 +84,9 @@ public final class TimerCore {
    * sleeping there is reported.
    */
   public void runExpired() {
+    if (!anyExpired) {
+      return;
+    }
     SimThread cpu = kernel.sched().currentOrNull();
     if (cpu == null || cpu.irqsDisabled > 0 || cpu.hardirq > 0 || cpu.softirq > 0 || cpu.bhDisabled > 0) {
       return;
@@ -87,6 +96,7 @@ public final class TimerCore {
       synchronized (timers) {
         t = expired.poll();
         if (t == null) {
+          anyExpired = false;
           return;
         }
         t.due = false;

@@ -35,7 +35,7 @@ public final class Wait {
     if (!k.mightSleep(what)) {
       throw new KernelOops("BUG: scheduling while atomic: " + what);
     }
-    String label = what + " on " + wq + " at " + k.callSite();
+    WaitLabel label = new WaitLabel(k, what, wq); // text (and its stack walk) only for a report
     boolean forever = timeoutJiffies == Sched.MAX_SCHEDULE_TIMEOUT;
     long deadline = timeoutJiffies < 0 || forever ? -1
         : k.machine().clock().nowNs() + Math.min(timeoutJiffies, Long.MAX_VALUE / 2 / TimerCore.NS_PER_JIFFY)
