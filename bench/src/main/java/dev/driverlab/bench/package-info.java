@@ -30,6 +30,9 @@
  *       <td>each layer of that read alone: Kernel.current, io-mapping lookup, page-table walk, address
  *       map decode, building the MRd and its CplD; and Kernel.callSite, which mappings, pins and waits
  *       pay</td><td>ns/op</td><td>(diagnostic)</td></tr>
+ *   <tr><td>{@link dev.driverlab.bench.ProtocolCheckBench}</td>
+ *       <td>the link protocol checker alone on the four TLPs of one ioread32 (MRd and CplD on two
+ *       links), recorded from the fabric and replayed</td><td>ns/op</td><td>(diagnostic)</td></tr>
  *   <tr><td>{@link dev.driverlab.bench.BootBench}</td>
  *       <td>default machine, boot, insmod myioctl, mknod, open, ioctl GET (checked: 123), close,
  *       rmmod, shutdown; also the machine alone and boot+shutdown alone</td>
