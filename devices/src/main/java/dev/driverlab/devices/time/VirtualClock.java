@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * the order they were scheduled, so every run replays identically.
  *
  * <p>Not thread-safe by itself: the kernel's scheduler lets only one simulated thread touch a machine at
- * a time (see DESIGN.md "Time and concurrency").
+ * a time (see DESIGN.md "Time and concurrency"). The one exception is {@link Event#cancel}, which only
+ * marks the event, so a thread being shut down may call it from its own Java thread.
  */
 public final class VirtualClock {
   /** A scheduled action; cancel it to drop it. */
@@ -45,12 +46,16 @@ public final class VirtualClock {
       return !cancelled && !fired;
     }
 
-    /** Returns true if the event was pending and now will not run. */
+    /**
+     * Returns true if the event was pending and now will not run. Only marks the event: a thread the
+     * scheduler is killing cancels its timeout from its own Java thread, so cancel must not touch the
+     * queues (the thread holding the simulated CPU prunes them; see {@link #scheduleAt}).
+     */
     public boolean cancel() {
       boolean was = pending();
       cancelled = true;
       if (was) {
-        clock.cancelledInQueue();
+        clock.cancelled++; // a count for a heuristic: an update lost to such a race only delays a purge
       }
       return was;
     }
@@ -86,8 +91,8 @@ public final class VirtualClock {
    */
   private int cancelled;
 
-  private void cancelledInQueue() {
-    cancelled++;
+  /** Drops the cancelled events when they are most of the queue (run by the thread scheduling). */
+  private void purgeCancelled() {
     if (cancelled > 16 && cancelled > (queue.size() + immediate.size()) / 2) {
       queue.removeIf(e -> e.cancelled);
       immediate.removeIf(e -> e.cancelled);
@@ -133,6 +138,7 @@ public final class VirtualClock {
       throw new IllegalArgumentException(
           "event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
     }
+    purgeCancelled();
     Event e = new Event(this, whenNs, seq++, what, action);
     if (whenNs == now) {
       immediate.addLast(e);

@@ -1,0 +1,108 @@
+package dev.driverlab.devices.time;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The clock's contract: events run in (time, scheduling order), whether they were scheduled for now
+ * (kept in a FIFO beside the heap) or for later; cancelled events never run, however many pile up;
+ * labels given as suppliers are built only when asked for.
+ */
+class VirtualClockTest {
+  private final VirtualClock clock = new VirtualClock();
+  private final List<String> ran = new ArrayList<>();
+
+  private Runnable log(String name) {
+    return () -> ran.add(name + "@" + clock.nowNs());
+  }
+
+  @Test
+  void eventsForNowAndForLaterRunInTimeThenSchedulingOrder() {
+    clock.schedule(5, "x", () -> {
+      ran.add("x@" + clock.nowNs());
+      clock.schedule(0, "w", log("w"));           // scheduled at 5 after v: runs after v
+    });
+    clock.schedule(5, "v", log("v"));
+    clock.schedule(0, "y", () -> {
+      ran.add("y@" + clock.nowNs());
+      clock.schedule(0, "z", log("z"));           // due now: before x, which is later
+    });
+    clock.schedule(0, "u", log("u"));
+    while (clock.runNext()) {
+      // run everything
+    }
+    assertEquals(List.of("y@0", "u@0", "z@0", "x@5", "v@5", "w@5"), ran);
+    assertEquals(5, clock.nowNs());
+  }
+
+  @Test
+  void cancelledEventsNeverRunAndThePurgeKeepsTheOrder() {
+    List<VirtualClock.Event> events = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      events.add(clock.schedule(1000 - i, "e" + i, log("e" + i)));   // later ones first in time
+    }
+    for (int i = 0; i < 100; i++) {
+      if (i % 5 != 0) {
+        assertTrue(events.get(i).cancel());
+        assertFalse(events.get(i).cancel(), "a second cancel reports it was no longer pending");
+      }
+    }
+    assertEquals(20, clock.pendingCount());
+    clock.schedule(0, "now", log("now"));           // scheduling prunes the 80 cancelled events
+    assertEquals(21, clock.pendingCount());
+    clock.advanceTo(2000);
+    List<String> want = new ArrayList<>(List.of("now@0"));
+    for (int i = 95; i >= 0; i -= 5) {
+      want.add("e" + i + "@" + (1000 - i));
+    }
+    assertEquals(want, ran);
+    assertFalse(clock.hasPending());
+  }
+
+  @Test
+  void cancelFromAnotherJavaThreadOnlyMarksTheEvent() throws InterruptedException {
+    List<VirtualClock.Event> events = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      events.add(clock.schedule(10 + i, "t" + i, log("t" + i)));
+    }
+    Thread killer = new Thread(() -> events.subList(0, 30).forEach(VirtualClock.Event::cancel));
+    killer.start();
+    killer.join();
+    assertEquals(10, clock.pendingCount());
+    clock.advanceTo(100);
+    assertEquals(10, ran.size());
+    assertEquals("t30@40", ran.get(0));
+  }
+
+  @Test
+  void advanceRunsWhatIsDueAndTimeNeverGoesBack() {
+    clock.schedule(10, "a", log("a"));
+    clock.schedule(30, "b", log("b"));
+    clock.advance(20);
+    assertEquals(List.of("a@10"), ran);
+    assertEquals(20, clock.nowNs());
+    IllegalArgumentException back = assertThrows(IllegalArgumentException.class, () -> clock.advanceTo(19));
+    assertEquals("cannot go back in time to 19 (now 20)", back.getMessage());
+    IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+        () -> clock.schedule(-1, "late", log("late")));
+    assertEquals("negative delay -1 for late", negative.getMessage());
+    IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
+        () -> clock.scheduleAt(5, () -> "lazy label", log("past")));
+    assertEquals("event lazy label at 5 is in the past (now 20)", past.getMessage());
+    assertEquals(1, clock.pendingCount(), "refused events are not queued");
+  }
+
+  @Test
+  void aSupplierLabelIsBuiltOnlyWhenAskedFor() {
+    AtomicInteger built = new AtomicInteger();
+    VirtualClock.Event e = clock.schedule(1, () -> "label " + built.incrementAndGet(), log("e"));
+    clock.runNext();
+    assertEquals(0, built.get(), "running the event does not build its label");
+    assertEquals("label 1", e.what());
+    assertEquals("label 2@1ns", e.toString());
+  }
+}
