@@ -4,6 +4,7 @@ import dev.driverlab.devices.pcie.Iommu;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.base.Device;
 import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.debug.Leftover;
 import dev.driverlab.kernel.mm.KernelMemory;
 import dev.driverlab.kernel.mm.PageAllocator;
 import dev.driverlab.kernel.mm.UserMm;
@@ -112,7 +113,9 @@ public final class DmaCore {
    * The history indexed by bus address, built from {@link #freed} only when a report looks something
    * up in it (a bad sync or a device access outside every live region): every unmap changes the
    * history, and keeping an index of it current cost two tree updates per page of every scatterlist.
-   * Null when stale; built in history order, it answers as one kept up to date would.
+   * Null when stale; built in history order, it answers as one kept up to date would. (A device that
+   * keeps making stray accesses while its driver keeps unmapping pays one rebuild of at most
+   * {@code HISTORY} entries per stray access: a bug being reported, not a hot path.)
    */
   private DmaRegionIndex freedByBus;
   private long nextIova = 0xffff_0000L;
@@ -533,11 +536,16 @@ public final class DmaCore {
 
   /** Mappings still live for {@code module} (if non-null) or {@code device} (if non-null). */
   public List<String> leftoversOf(Object module, PciDev device) {
-    List<String> out = new ArrayList<>();
+    return leftovers(module, device).stream().map(Leftover::description).toList();
+  }
+
+  /** As {@link #leftoversOf}, each with its DMA-API entry, for leak reports. */
+  public List<Leftover> leftovers(Object module, PciDev device) {
+    List<Leftover> out = new ArrayList<>();
     for (Entry e : live) {
       if ((module != null && e.owner == module) || (device != null && e.dev == device)) {
-        out.add(String.format("DMA-API: %s mapping of %d bytes at device address %#x, %s (made at %s)", e.type, e.size,
-            e.handle, dirName(e.dir), e.site));
+        out.add(new Leftover(e, String.format("DMA-API: %s mapping of %d bytes at device address %#x, %s (made at %s)",
+            e.type, e.size, e.handle, dirName(e.dir), e.site)));
       }
     }
     return out;

@@ -7,6 +7,7 @@ import dev.driverlab.devices.pcie.InterruptSink;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.debug.Leftover;
 import dev.driverlab.kernel.mm.KernelOops;
 import dev.driverlab.kernel.pci.PciDev;
 import dev.driverlab.kernel.sched.SimThread;
@@ -406,12 +407,17 @@ public final class IrqCore implements InterruptSink {
   }
 
   /** Handlers still registered by {@code module} (if non-null) or for {@code device} (if non-null). */
-  public synchronized List<String> leftoversOf(Object module, PciDev device) {
-    List<String> out = new ArrayList<>();
+  public List<String> leftoversOf(Object module, PciDev device) {
+    return leftovers(module, device).stream().map(Leftover::description).toList();
+  }
+
+  /** As {@link #leftoversOf}, each with the handler's action, for leak reports. */
+  public synchronized List<Leftover> leftovers(Object module, PciDev device) {
+    List<Leftover> out = new ArrayList<>();
     for (Desc d : descs.values()) {
       for (Action a : d.actions) {
         if ((module != null && a.owner == module) || (device != null && a.device == device)) {
-          out.add(String.format("IRQ %d handler \"%s\" (requested at %s)", d.irq, a.name, a.site));
+          out.add(new Leftover(a, String.format("IRQ %d handler \"%s\" (requested at %s)", d.irq, a.name, a.site)));
         }
       }
     }

@@ -4,6 +4,7 @@ import static dev.driverlab.kernel.uapi.Errno.*;
 
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.debug.Leftover;
 import dev.driverlab.kernel.pci.PciCore;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -150,30 +151,34 @@ public final class ModuleLoader {
   }
 
   private void reportLeftovers(KernelModule m, String what) {
-    List<String> left = kernel.pci().leaksNotYetReported(m, leftoversOf(m));
-    for (String l : left) {
-      kernel.bugs().reportAt(Check.LEAK, null, "module " + m.name() + " " + what + ": " + l, null, null);
+    for (Leftover l : kernel.pci().leaksNotYetReported(m, leftovers(m))) {
+      kernel.bugs().reportAt(Check.LEAK, null, "module " + m.name() + " " + what + ": " + l.description(), null,
+          null);
     }
   }
 
   /** Everything {@code m} still owns, one description per resource. */
   public List<String> leftoversOf(KernelModule m) {
-    List<String> out = new ArrayList<>();
-    kernel.mem().liveAllocations().stream().filter(a -> a.owner() == m)
-        .forEach(a -> out.add(String.format("kmalloc'ed %d bytes at %#x (allocated at %s)", a.size(), a.va(), a.site())));
-    kernel.mem().vmallocMappings().stream().filter(x -> x.owner == m)
-        .forEach(x -> out.add(String.format("vmalloc'ed %d bytes at %#x (allocated at %s)", x.size(), x.va(), x.site)));
-    kernel.mem().ioMappings().stream().filter(x -> x.owner == m)
-        .forEach(x -> out.add(x.device != null ? PciCore.describeBarMapping(x)
-            : String.format("%s mapping of %#x bytes at %#x (made at %s)", x.kind(), x.size(), x.va(), x.site)));
-    kernel.mem().pins().stream().filter(x -> x.owner() == m)
-        .forEach(x -> out.add(String.format("%s of user %s (taken at %s)", x.pinned() ? "pin" : "get_user_pages reference",
-            x.page(), x.site())));
-    out.addAll(kernel.chrdev().leftoversOf(m));
-    out.addAll(kernel.pci().leftoversOf(m));
-    out.addAll(kernel.irq().leftoversOf(m, null));
-    out.addAll(kernel.dma().leftoversOf(m, null));
-    out.addAll(kernel.timers().leftoversOf(m));
+    return leftovers(m).stream().map(Leftover::description).toList();
+  }
+
+  /** As {@link #leftoversOf}, each with the kernel's record of the resource (what has none: its text). */
+  private List<Leftover> leftovers(KernelModule m) {
+    List<Leftover> out = new ArrayList<>();
+    kernel.mem().liveAllocations().stream().filter(a -> a.owner() == m).forEach(a -> out.add(new Leftover(a,
+        String.format("kmalloc'ed %d bytes at %#x (allocated at %s)", a.size(), a.va(), a.site()))));
+    kernel.mem().vmallocMappings().stream().filter(x -> x.owner == m).forEach(x -> out.add(new Leftover(x,
+        String.format("vmalloc'ed %d bytes at %#x (allocated at %s)", x.size(), x.va(), x.site))));
+    kernel.mem().ioMappings().stream().filter(x -> x.owner == m).forEach(x -> out.add(new Leftover(x,
+        x.device != null ? PciCore.describeBarMapping(x)
+            : String.format("%s mapping of %#x bytes at %#x (made at %s)", x.kind(), x.size(), x.va(), x.site))));
+    kernel.mem().pins().stream().filter(x -> x.owner() == m).forEach(x -> out.add(new Leftover(x, String.format(
+        "%s of user %s (taken at %s)", x.pinned() ? "pin" : "get_user_pages reference", x.page(), x.site()))));
+    kernel.chrdev().leftoversOf(m).forEach(t -> out.add(new Leftover(t, t)));
+    kernel.pci().leftoversOf(m).forEach(t -> out.add(new Leftover(t, t)));
+    out.addAll(kernel.irq().leftovers(m, null));
+    out.addAll(kernel.dma().leftovers(m, null));
+    kernel.timers().leftoversOf(m).forEach(t -> out.add(new Leftover(t, t)));
     return out;
   }
 

@@ -7,11 +7,17 @@ import dev.driverlab.devices.pcie.Firmware;
 import dev.driverlab.devices.pcie.Slot;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.debug.Check;
+import dev.driverlab.kernel.debug.Leftover;
 import dev.driverlab.kernel.fs.Vfs;
 import dev.driverlab.kernel.mm.KernelMemory;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The PCI core: enumeration at boot (depth-first, bus numbers, BAR sizing and placement, bridge
@@ -327,7 +333,7 @@ public final class PciCore {
       write(b, PREF_BASE_UPPER32, 4, 0);
       write(b, PREF_LIMIT_UPPER32, 4, 0);
     }
-    java.util.Map<PciDev, long[]> childWindows = new java.util.LinkedHashMap<>();
+    Map<PciDev, long[]> childWindows = new java.util.LinkedHashMap<>();
     for (Object[] it : l.mem) {
       PciDev c = (PciDev) it[0];
       int bar = (Integer) it[1];
@@ -669,9 +675,9 @@ public final class PciCore {
     } else if (r != -ENODEV && r != -ENXIO) {
       log(4, String.format("%s: probe of %s failed with error %d", drv.name, d.name(), r));
     }
-    List<String> left = leftoversOfDevice(d);
-    for (String l : left) {
-      kernel.bugs().reportAt(Check.LEAK, d, "probe failed but did not release: " + l, null, null);
+    List<Leftover> left = leftoverResourcesOfDevice(d);
+    for (Leftover l : left) {
+      kernel.bugs().reportAt(Check.LEAK, d, "probe failed but did not release: " + l.description(), null, null);
     }
     noteLeaksReported(drv.owner, left);
     d.driver = null;
@@ -696,9 +702,9 @@ public final class PciCore {
         current = prev;
       }
     }
-    List<String> left = leftoversOfDevice(d);
-    for (String l : left) {
-      kernel.bugs().reportAt(Check.LEAK, d, "driver removed but did not release: " + l, null, null);
+    List<Leftover> left = leftoverResourcesOfDevice(d);
+    for (Leftover l : left) {
+      kernel.bugs().reportAt(Check.LEAK, d, "driver removed but did not release: " + l.description(), null, null);
     }
     noteLeaksReported(drv.owner, left);
     d.driver = null;
@@ -708,24 +714,30 @@ public final class PciCore {
 
   /** What is still held on behalf of {@code d}: regions, iomaps, IRQs, vectors, DMA memory. */
   public List<String> leftoversOfDevice(PciDev d) {
-    List<String> out = new ArrayList<>();
+    return leftoverResourcesOfDevice(d).stream().map(Leftover::description).toList();
+  }
+
+  private List<Leftover> leftoverResourcesOfDevice(PciDev d) {
+    List<Leftover> out = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       Resource r = d.resource[i];
       boolean ours = d.driver == null || r.claimOwner == null || r.claimOwner == d.driver.owner;
       if (r.claimed() && ours) {
-        out.add(String.format("region BAR%d %s claimed by \"%s\" (at %s)", i, r.describe(), r.claimedBy, r.claimSite));
+        out.add(new Leftover(r, String.format("region BAR%d %s claimed by \"%s\" (at %s)", i, r.describe(),
+            r.claimedBy, r.claimSite)));
       }
     }
     for (KernelMemory.Mapping m : kernel.mem().ioMappings()) {
       if (m.device == d) {
-        out.add(describeBarMapping(m));
+        out.add(new Leftover(m, describeBarMapping(m)));
       }
     }
-    out.addAll(kernel.irq().leftoversOf(null, d));
+    out.addAll(kernel.irq().leftovers(null, d));
     if (!d.vectors.isEmpty()) {
-      out.add(String.format("%d IRQ vector(s) from pci_alloc_irq_vectors (at %s)", d.vectors.size(), d.vectorsSite));
+      out.add(new Leftover(d.vectors, String.format("%d IRQ vector(s) from pci_alloc_irq_vectors (at %s)",
+          d.vectors.size(), d.vectorsSite)));
     }
-    out.addAll(kernel.dma().leftoversOf(null, d));
+    out.addAll(kernel.dma().leftovers(null, d));
     return out;
   }
 
@@ -736,25 +748,25 @@ public final class PciCore {
 
   /**
    * Leaks already reported when a driver of {@code module} was removed from a device (or its probe
-   * failed), by their report text. The same resources are still the module's at rmmod; they are
-   * reported once, where they were first seen. The text names the resource by its address, so equal
-   * texts are the same resource.
+   * failed), by the kernel's record of each resource (identity). The same resources are still the
+   * module's at rmmod; they are reported once, where they were first seen.
    */
-  private final java.util.Map<Object, java.util.Set<String>> leaksReported = new java.util.HashMap<>();
+  private final Map<Object, Set<Object>> leaksReported = new HashMap<>();
 
-  private synchronized void noteLeaksReported(Object module, List<String> texts) {
-    if (!texts.isEmpty()) {
-      leaksReported.computeIfAbsent(module, m -> new java.util.HashSet<>()).addAll(texts);
+  private synchronized void noteLeaksReported(Object module, List<Leftover> left) {
+    if (!left.isEmpty()) {
+      Set<Object> seen = leaksReported.computeIfAbsent(module, m -> Collections.newSetFromMap(new IdentityHashMap<>()));
+      left.forEach(l -> seen.add(l.resource()));
     }
   }
 
   /**
-   * Of {@code texts} (what {@code module} still holds as it is unloaded), those not yet reported at a
+   * Of {@code left} (what {@code module} still holds as it is unloaded), those not reported yet at a
    * remove; forgets what was reported for the module.
    */
-  public synchronized List<String> leaksNotYetReported(Object module, List<String> texts) {
-    java.util.Set<String> seen = leaksReported.remove(module);
-    return seen == null ? texts : texts.stream().filter(t -> !seen.contains(t)).toList();
+  public synchronized List<Leftover> leaksNotYetReported(Object module, List<Leftover> left) {
+    Set<Object> seen = leaksReported.remove(module);
+    return seen == null ? left : left.stream().filter(l -> !seen.contains(l.resource())).toList();
   }
 
   public List<String> leftoversOf(Object module) {
@@ -789,7 +801,7 @@ public final class PciCore {
     d.vectorType = 0;
   }
 
-  private final java.util.Map<PciDev, Integer> savedIrq = new java.util.HashMap<>();
+  private final Map<PciDev, Integer> savedIrq = new HashMap<>();
 
   public void setLegacyIrq(PciDev d, int irq) {
     savedIrq.put(d, d.irq);

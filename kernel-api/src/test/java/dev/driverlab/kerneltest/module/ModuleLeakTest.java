@@ -20,6 +20,7 @@ import dev.driverlab.kernel.pci.PciDriver;
 import dev.driverlab.kernel.sched.TimerList;
 import dev.driverlab.kernel.sched.WorkStruct;
 import dev.driverlab.kerneltest.KernelRig;
+import dev.driverlab.kerneltest.ScratchDevice;
 import dev.driverlab.kerneltest.TestModule;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -191,6 +192,34 @@ class ModuleLeakTest {
       });
     }
     assertEquals("module leaky unloaded but left: pin of user " + pages[0] + " (taken at " + site + ")", msg);
+  }
+
+  /** request_irq from one line, so both handlers get the same name, line and IRQ: the same report text. */
+  private static int requestTwin(Object devId) {
+    return Irq.request_irq(16, (irq, dev) -> Irq.IRQ_NONE, Irq.IRQF_SHARED, "twin", devId);
+  }
+
+  @Test
+  void aHandlerReportedAtRemoveIsNotReportedAgainAtRmmodButItsTwinIs() {
+    try (KernelRig r = KernelRig.bootWith(new ScratchDevice())) {
+      Object probeCookie = new Object();
+      Object initCookie = new Object();
+      PciDriver drv = new PciDriver("twins", List.of(Pci.PCI_DEVICE(ScratchDevice.VENDOR_ID, ScratchDevice.DEVICE_ID)),
+          (d, id) -> requestTwin(probeCookie), d -> { });
+      assertEquals(0, r.kernel.modules().insmod(new TestModule("twins").onInit(() -> {
+        int err = Pci.pci_register_driver(drv);
+        return err != 0 ? err : requestTwin(initCookie); // a second handler, the module's, with no device
+      }).onExit(() -> Pci.pci_unregister_driver(drv))));
+      assertEquals(0, r.kernel.modules().rmmod("twins"));
+      List<BugReport> leaks = r.reports(Check.LEAK);
+      assertEquals(2, leaks.size(), leaks::toString);
+      assertTrue(leaks.get(0).message().startsWith("driver removed but did not release: IRQ 16 handler \"twin\""),
+          leaks::toString);
+      assertTrue(leaks.get(1).message().startsWith("module twins unloaded but left: IRQ 16 handler \"twin\""),
+          leaks::toString);
+      assertEquals(leaks.get(0).message().substring("driver removed but did not release: ".length()),
+          leaks.get(1).message().substring("module twins unloaded but left: ".length()), "the two texts are equal");
+    }
   }
 
   @Test
