@@ -65,7 +65,10 @@ public abstract class PciDeviceModel {
     return clock().schedule(delayNs, label, action);
   }
 
-  /** A reusable event label "&lt;function id&gt; what", rendered only when a report asks for it. */
+  /**
+   * A reusable event label "&lt;function id&gt; what", rendered only when a report asks for it: it names
+   * the function as it is addressed then (bus numbers are fixed at enumeration, before models run).
+   */
   protected final EventLabel eventLabel(String what) {
     return new EventLabel(this, what);
   }

@@ -85,13 +85,6 @@ final class IntQueue {
     return v;
   }
 
-  /** Removes and returns the first {@code n} values. */
-  int[] poll(int n) {
-    int[] out = new int[n];
-    poll(out, 0, n);
-    return out;
-  }
-
   /** Removes the first {@code n} values into {@code dst[off, off + n)}. */
   void poll(int[] dst, int off, int n) {
     if (n > size) {

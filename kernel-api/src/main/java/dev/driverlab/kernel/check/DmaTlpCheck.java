@@ -60,7 +60,8 @@ public final class DmaTlpCheck implements TlpObserver {
    * drives a machine at a time; the scheduler's hand-over orders memory between the threads that take
    * turns), as the protocol checker's state is.
    */
-  private long checked;
+  /** Written on the simulated CPU; volatile so a test thread outside the scheduler reads it whole. */
+  private volatile long checked;
 
   DmaTlpCheck(Kernel kernel) {
     this.kernel = kernel;

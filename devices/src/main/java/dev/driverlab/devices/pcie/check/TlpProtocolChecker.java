@@ -15,7 +15,7 @@ import dev.driverlab.devices.pcie.tlp.TlpType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -179,7 +179,8 @@ public final class TlpProtocolChecker implements TlpObserver {
   private final FabricTopology topology;
   private final long completionTimeoutNs;
   /** Per-link state by link name; iterated (in this map's order) for reports. */
-  private final Map<String, LinkState> links = new HashMap<>();
+  /** Every link seen, in the order first seen: reports that walk all links list them in that order. */
+  private final Map<String, LinkState> links = new LinkedHashMap<>();
   /**
    * The states of recently seen links, direct-mapped by the name's (cached) hash and keyed by the
    * identity of the name String: the fabric passes each link's own (final) name instance with every
