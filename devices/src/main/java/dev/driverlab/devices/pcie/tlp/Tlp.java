@@ -167,6 +167,103 @@ public final class Tlp {
     validate();
   }
 
+  /*
+   * The hot factories (memRead, memWrite, memWriteLe and the completions with data) build their TLP
+   * through the two constructors below, without a Draft and without the generic validate(): every
+   * DMA and MMIO access makes such TLPs, and they are a large share of its cost. Each of these
+   * constructors is reached only after its factory has checked everything validate() would reject
+   * for the values it can produce; the argument is written at each constructor, and
+   * TlpTest#hotFactoriesMatchTheGenericPath builds the edge cases and checks each result against
+   * validate() and against decode(headerDwords(), payload()), which takes the generic path.
+   */
+
+  /**
+   * A memory request (MRd or MWr) for {@code n} bytes starting {@code a} bytes into the DW at the
+   * aligned {@code address}. Its caller, {@link #memRequest}, has checked what validate() would:
+   * <ul>
+   *   <li>requester non-null and tag 0..1023 (checked there); TC, Attr, AT, PH, TH, TD, EP are 0;
+   *   <li>n in 0..4096 and (address &amp; 0xfff) + n &lt;= 0x1000 (checkMemRange), so a + n &lt;= 4096
+   *       and Length = ceil((a + n) / 4) is 1..1024 (1 for n 0);
+   *   <li>the byte enables come from byteEnables(): Last BE 0 for 1 DW; for more, First BE is one of
+   *       f/e/c/8 and Last BE one of f/1/3/7, so contiguous and non-zero (§2.2.5);
+   *   <li>address is DW aligned, and aligned start + Length*4 is (address &amp; 0xfff) + n rounded up
+   *       to a DW, so still &lt;= 0x1000 (no 4 KiB crossing);
+   *   <li>the payload is NO_DATA for MRd and Length*4 bytes for MWr (allocated by the factory).
+   * </ul>
+   */
+  private Tlp(TlpType type, PcieId requester, int tag, long alignedAddress, int lengthDw, int bes,
+      byte[] payload) {
+    this.type = type;
+    this.tc = 0;
+    this.attr = 0;
+    this.th = false;
+    this.td = false;
+    this.ep = false;
+    this.at = 0;
+    this.ph = 0;
+    this.lengthDw = lengthDw;
+    this.requester = requester;
+    this.tag = tag;
+    this.firstBe = bes & 0xf;
+    this.lastBe = bes >>> 4;
+    this.address = alignedAddress;
+    this.peer = null;
+    this.register = 0;
+    this.status = null;
+    this.bcm = false;
+    this.byteCount = 0;
+    this.lowerAddress = 0;
+    this.messageCode = 0;
+    this.messageRouting = 0;
+    this.messageBytes = 0;
+    this.payload = payload;
+  }
+
+  /**
+   * A successful completion with data of {@code dws} DW answering {@code request}. Its caller,
+   * {@link #checkDataCompletion}, has checked what validate() would:
+   * <ul>
+   *   <li>requester, tag, TC and Attr are copied from {@code request}, itself a valid Tlp, so they
+   *       are non-null and in range; AT, PH, TH, TD, EP, BCM are 0;
+   *   <li>completer non-null (checked there); status SC, type CplD or CplDLk (data-carrying);
+   *   <li>byte_count 1..4096 and lower_address 0..0x7f (checked there);
+   *   <li>Length = max(1, ceil(((lowerAddress &amp; 3) + len) / 4)) and checked &lt;= 1024;
+   *   <li>the payload is exactly Length*4 bytes (allocated by the factory).
+   * </ul>
+   */
+  private Tlp(Tlp request, TlpType type, PcieId completer, int byteCount, int lowerAddress, int dws,
+      byte[] payload) {
+    this.type = type;
+    this.tc = request.tc;
+    this.attr = request.attr;
+    this.th = false;
+    this.td = false;
+    this.ep = false;
+    this.at = 0;
+    this.ph = 0;
+    this.lengthDw = dws;
+    this.requester = request.requester;
+    this.tag = request.tag;
+    this.firstBe = 0;
+    this.lastBe = 0;
+    this.address = 0;
+    this.peer = completer;
+    this.register = 0;
+    this.status = CplStatus.SC;
+    this.bcm = false;
+    this.byteCount = byteCount;
+    this.lowerAddress = lowerAddress;
+    this.messageCode = 0;
+    this.messageRouting = 0;
+    this.messageBytes = 0;
+    this.payload = payload;
+  }
+
+  /** Runs the generic validation on this TLP again (for tests of the fast constructors). */
+  void revalidate() {
+    validate();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Factories
 
@@ -181,9 +278,17 @@ public final class Tlp {
    *     boundary (§2.2.7) or a bad tag
    */
   public static Tlp memRead(PcieId requester, int tag, long address, int byteLength) {
-    Draft d = new Draft(TlpType.MRD, requester, tag);
-    setRequestRange(d, "MRd", address, byteLength);
-    return d.build();
+    checkMemRange("MRd", address, byteLength);
+    checkRequester(requester, tag);
+    int a = (int) address & 3;
+    return new Tlp(TlpType.MRD, requester, tag, address & ~3L, dwsFor(a, byteLength),
+        byteEnables(a, byteLength), NO_DATA);
+  }
+
+  /** The checks validate() makes on a request's requester and tag, in its order. */
+  private static void checkRequester(PcieId requester, int tag) {
+    Objects.requireNonNull(requester, "requester");
+    checkRange("tag", tag, 1023);
   }
 
   /**
@@ -197,11 +302,13 @@ public final class Tlp {
   public static Tlp memWrite(PcieId requester, long address, byte[] data, int off, int len) {
     Objects.requireNonNull(data, "data");
     Objects.checkFromIndexSize(off, len, data.length);
-    Draft d = new Draft(TlpType.MWR, requester, 0);
-    setRequestRange(d, "MWr", address, len);
-    d.payload = new byte[d.lengthDw * 4];
-    System.arraycopy(data, off, d.payload, (int) address & 3, len);
-    return d.build();
+    checkMemRange("MWr", address, len);
+    Objects.requireNonNull(requester, "requester");
+    int a = (int) address & 3;
+    int dws = dwsFor(a, len);
+    byte[] payload = new byte[dws * 4];
+    System.arraycopy(data, off, payload, a, len);
+    return new Tlp(TlpType.MWR, requester, 0, address & ~3L, dws, byteEnables(a, len), payload);
   }
 
   /**
@@ -214,11 +321,13 @@ public final class Tlp {
     if (size < 1 || size > 8) {
       throw bad("size out of range 1..8: %d", size);
     }
-    Draft d = new Draft(TlpType.MWR, requester, 0);
-    setRequestRange(d, "MWr", address, size);
-    d.payload = new byte[d.lengthDw * 4];
-    putLe(d.payload, (int) address & 3, valueLe, size);
-    return d.build();
+    checkMemRange("MWr", address, size);
+    Objects.requireNonNull(requester, "requester");
+    int a = (int) address & 3;
+    int dws = dwsFor(a, size);
+    byte[] payload = new byte[dws * 4];
+    putLe(payload, a, valueLe, size);
+    return new Tlp(TlpType.MWR, requester, 0, address & ~3L, dws, byteEnables(a, size), payload);
   }
 
   /**
@@ -363,9 +472,11 @@ public final class Tlp {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(data, "data");
     Objects.checkFromIndexSize(off, len, data.length);
-    Draft d = dataCompletionDraft(request, completer, byteCount, lowerAddress, len);
-    System.arraycopy(data, off, d.payload, lowerAddress & 3, len);
-    return d.build();
+    int dws = checkDataCompletion(request, completer, byteCount, lowerAddress, len);
+    byte[] payload = new byte[dws * 4];
+    System.arraycopy(data, off, payload, lowerAddress & 3, len);
+    return new Tlp(request, dataCompletionType(request), completer, byteCount, lowerAddress, dws,
+        payload);
   }
 
   /** Fills payload bytes in place (e.g. straight from RAM), so a completion needs no staging copy. */
@@ -388,9 +499,11 @@ public final class Tlp {
       PayloadSource source) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(source, "source");
-    Draft d = dataCompletionDraft(request, completer, byteCount, lowerAddress, len);
-    source.fill(d.payload, lowerAddress & 3, len);
-    return d.build();
+    int dws = checkDataCompletion(request, completer, byteCount, lowerAddress, len);
+    byte[] payload = new byte[dws * 4];
+    source.fill(payload, lowerAddress & 3, len);
+    return new Tlp(request, dataCompletionType(request), completer, byteCount, lowerAddress, dws,
+        payload);
   }
 
   /**
@@ -416,7 +529,8 @@ public final class Tlp {
    */
   public static Tlp readCompletion(Tlp request, PcieId completer, long valueLe) {
     Objects.requireNonNull(request, "request");
-    Draft d;
+    int byteCount;
+    int la;
     int size;
     if (request.type.isMemory()) {
       size = request.requestByteLength();
@@ -424,17 +538,24 @@ public final class Tlp {
         throw bad("a value completion carries at most 8 bytes, %s asks for %d",
             request.type.mnemonic(), size);
       }
-      int la = (int) request.requestFirstByteAddress() & 0x7f;
-      d = dataCompletionDraft(request, completer, request.initialByteCount(), la, size);
-      putLe(d.payload, la & 3, valueLe, size);
+      byteCount = request.initialByteCount();
+      la = (int) request.requestFirstByteAddress() & 0x7f;
     } else {
-      d = dataCompletionDraft(request, completer, 4, 0, 4);
-      putLe(d.payload, 0, valueLe, 4);
+      byteCount = 4;
+      la = 0;
+      size = 4;
     }
-    return d.build();
+    int dws = checkDataCompletion(request, completer, byteCount, la, size);
+    byte[] payload = new byte[dws * 4];
+    putLe(payload, la & 3, valueLe, size);
+    return new Tlp(request, dataCompletionType(request), completer, byteCount, la, dws, payload);
   }
 
-  private static Draft dataCompletionDraft(
+  /**
+   * The checks of a completion with data (those of validate() included, see the fast constructor);
+   * returns its Length in DW.
+   */
+  private static int checkDataCompletion(
       Tlp request, PcieId completer, int byteCount, int lowerAddress, int len) {
     if (!request.type.isRead()) {
       throw bad("a completion with data answers a read, not %s", request.type.mnemonic());
@@ -458,14 +579,12 @@ public final class Tlp {
       throw bad("completion data of %d bytes at lower_address 0x%x exceeds 1024 DW", len,
           lowerAddress);
     }
-    Draft d = completionDraft(request, completer,
-        request.type == TlpType.MRDLK ? TlpType.CPLDLK : TlpType.CPLD);
-    d.status = CplStatus.SC;
-    d.byteCount = byteCount;
-    d.lowerAddress = lowerAddress;
-    d.lengthDw = dws;
-    d.payload = new byte[dws * 4];
-    return d;
+    Objects.requireNonNull(completer, "completer");
+    return dws;
+  }
+
+  private static TlpType dataCompletionType(Tlp request) {
+    return request.type == TlpType.MRDLK ? TlpType.CPLDLK : TlpType.CPLD;
   }
 
   private static Draft completionDraft(Tlp request, PcieId completer, TlpType type) {
@@ -476,15 +595,36 @@ public final class Tlp {
     return d;
   }
 
-  private static void setRequestRange(Draft d, String what, long address, int byteLength) {
+  private static void checkMemRange(String what, long address, int byteLength) {
     if (byteLength < 0 || byteLength > 4096) {
       throw bad("%s byte length out of range 0..4096: %d", what, byteLength);
     }
     if ((address & 0xfff) + byteLength > 0x1000) {
       throw bad("%s of %d bytes at 0x%x crosses a 4 KiB boundary", what, byteLength, address);
     }
-    setByteEnables(d, (int) address & 3, byteLength);
-    d.address = address & ~3L;
+  }
+
+  /** Length in DW of {@code n} bytes starting {@code a} (0..3) bytes into a DW; 1 for n 0. */
+  private static int dwsFor(int a, int n) {
+    return n == 0 ? 1 : (a + n + 3) >>> 2;
+  }
+
+  /**
+   * First BE (bits 3:0) and Last BE (bits 7:4) for {@code n} bytes starting {@code a} (0..3) bytes
+   * into a DW (§2.2.5): both 0 for n 0, Last BE 0 for a 1 DW request.
+   */
+  private static int byteEnables(int a, int n) {
+    if (n == 0) {
+      return 0;
+    }
+    int end = a + n;
+    if (end <= 4) {
+      return ((1 << n) - 1) << a;
+    }
+    int first = (0xf << a) & 0xf;
+    int e = end & 3;
+    int last = e == 0 ? 0xf : (1 << e) - 1;
+    return last << 4 | first;
   }
 
   private static void setIoRange(Draft d, String what, long address, int byteLength) {

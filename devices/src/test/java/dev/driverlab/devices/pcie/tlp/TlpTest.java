@@ -533,4 +533,94 @@ class TlpTest {
     assertEquals("completion status out of range 0..7: 8",
         assertThrows(IllegalArgumentException.class, () -> CplStatus.of(8)).getMessage());
   }
+
+  // -------------------------------------------------------------------------------------------
+  // the hot factories skip the Draft and the generic validate(): same TLPs as the generic path
+
+  /** Checks {@code t} against validate() and against a decode of its own wire form (generic path). */
+  private static Tlp sameAsGeneric(Tlp t) {
+    t.revalidate();
+    assertEquals(t, Tlp.decode(t.headerDwords(), t.payload()));
+    assertArrayEquals(t.headerDwords(), Tlp.decode(t.headerDwords(), t.payload()).headerDwords());
+    return t;
+  }
+
+  @Test
+  void hotFactoriesMatchTheGenericPath() {
+    long[] bases = {0, 0x1000, 0x1_0000_0000L, 0xffff_f000L, 0x7fff_ffff_ffff_f000L};
+    int[] lens = {0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 127, 128, 129, 255, 256, 4092, 4093, 4096};
+    byte[] data = new byte[4096 + 16];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 7 + 1);
+    }
+    int checked = 0;
+    for (long base : bases) {
+      for (int off = 0; off < 8; off++) {
+        for (int len : lens) {
+          long address = base + (off == 7 ? 0xffc : off);
+          if ((address & 0xfff) + len > 0x1000) {
+            assertThrows(IllegalArgumentException.class, () -> Tlp.memRead(EP, 1, address, len));
+            continue;
+          }
+          Tlp rd = sameAsGeneric(Tlp.memRead(FAR, 0x3ff, address, len));
+          sameAsGeneric(Tlp.memWrite(EP, address, data, 5, len));
+          if (len >= 1 && len <= 8) {
+            sameAsGeneric(Tlp.memWriteLe(EP, address, 0x0102_0304_0506_0708L, len));
+          }
+          if (len >= 1 && len <= 8) {
+            sameAsGeneric(Tlp.readCompletion(rd, RC, 0x1122_3344_5566_7788L));
+          }
+          sameAsGeneric(Tlp.readCompletion(rd, RC, data, 3));
+          sameAsGeneric(Tlp.readCompletion(rd.withType(TlpType.MRDLK).withTc(5).withAttr(6), RC,
+              data, 0));
+          int la = (int) rd.requestFirstByteAddress() & 0x7f;
+          int bc = Math.max(1, len); // the initial byte count (a zero-length read counts 1)
+          for (int part : new int[] {0, 1, Math.min(len, 64), len}) {
+            if (part > bc) {
+              continue;
+            }
+            sameAsGeneric(Tlp.completionWithData(rd, RC, bc, la, data, 0, part));
+            sameAsGeneric(Tlp.completionWithData(rd.withTc(7).withAttr(3), RC, bc, la, part,
+                (dst, o, n) -> System.arraycopy(data, 9, dst, o, n)));
+          }
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > 500, "edge cases checked: " + checked);
+    Tlp cfg = Tlp.cfgRead(false, RC, 3, EP, 0x10, 0xf);
+    sameAsGeneric(Tlp.readCompletion(cfg, EP, 0xdead_beefL));
+    sameAsGeneric(Tlp.readCompletion(cfg, EP, data, 0));
+    Tlp io = Tlp.ioRead(RC, 4, 0x3f8, 1);
+    sameAsGeneric(Tlp.completionWithData(io, EP, 4, 0, data, 0, 1));
+  }
+
+  @Test
+  void hotFactoriesRejectWhatValidateRejects() {
+    assertEquals("requester", assertThrows(NullPointerException.class,
+        () -> Tlp.memRead(null, 1, 0x1000, 4)).getMessage());
+    assertEquals("requester", assertThrows(NullPointerException.class,
+        () -> Tlp.memWrite(null, 0x1000, new byte[4], 0, 4)).getMessage());
+    assertEquals("requester", assertThrows(NullPointerException.class,
+        () -> Tlp.memWriteLe(null, 0x1000, 1, 4)).getMessage());
+    assertEquals("tag out of range 0..1023: 1024", assertThrows(IllegalArgumentException.class,
+        () -> Tlp.memRead(EP, 1024, 0x1000, 4)).getMessage());
+    assertEquals("tag out of range 0..1023: -1", assertThrows(IllegalArgumentException.class,
+        () -> Tlp.memRead(EP, -1, 0x1000, 4)).getMessage());
+    Tlp rd = Tlp.memRead(EP, 1, 0x1000, 64);
+    assertEquals("completer", assertThrows(NullPointerException.class,
+        () -> Tlp.completionWithData(rd, null, 64, 0, new byte[64], 0, 64)).getMessage());
+    assertEquals("completer", assertThrows(NullPointerException.class,
+        () -> Tlp.completionWithData(rd, null, 64, 0, 64, (d, o, n) -> { })).getMessage());
+    assertEquals("completer", assertThrows(NullPointerException.class,
+        () -> Tlp.readCompletion(Tlp.memRead(EP, 1, 0x1000, 4), null, 7L)).getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> Tlp.completionWithData(rd, RC, 4097, 0, new byte[64], 0, 64));
+    assertThrows(IllegalArgumentException.class,
+        () -> Tlp.completionWithData(rd, RC, 0, 0, new byte[64], 0, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> Tlp.completionWithData(rd, RC, 64, 0x80, new byte[64], 0, 64));
+    assertThrows(IllegalArgumentException.class,
+        () -> Tlp.completionWithData(rd, RC, 4096, 3, new byte[4096], 0, 4096));
+  }
 }
