@@ -47,29 +47,33 @@ public final class Tlp {
   private static final byte[] NO_DATA = new byte[0];
   private static final int LN_BIT = 1 << 17;
 
+  // The small fields are stored as bytes and shorts (every value validated in range fits: tag and
+  // Length up to 1024, Byte Count up to 4096, Register up to 0xffc, Message Code up to 0xff, the
+  // rest below 0x80), which makes a Tlp 72 bytes instead of 104: TLPs are most of what every DMA
+  // and MMIO access allocates. Values are validated as ints before they are narrowed.
   private final TlpType type;
-  private final int tc;
-  private final int attr;
+  private final byte tc;
+  private final byte attr;
   private final boolean th;
   private final boolean td;
   private final boolean ep;
-  private final int at;
-  private final int ph;
-  private final int lengthDw;
+  private final byte at;
+  private final byte ph;
+  private final short lengthDw;
   private final PcieId requester;
-  private final int tag;
-  private final int firstBe;
-  private final int lastBe;
+  private final short tag;
+  private final byte firstBe;
+  private final byte lastBe;
   private final long address;
   /** The config target or the completer. */
   private final PcieId peer;
-  private final int register;
+  private final short register;
   private final CplStatus status;
   private final boolean bcm;
-  private final int byteCount;
-  private final int lowerAddress;
-  private final int messageCode;
-  private final int messageRouting;
+  private final short byteCount;
+  private final byte lowerAddress;
+  private final short messageCode;
+  private final byte messageRouting;
   private final long messageBytes;
   /** Never null, never exposed; whole DWs. */
   private final byte[] payload;
@@ -140,31 +144,34 @@ public final class Tlp {
   }
 
   private Tlp(Draft d) {
-    type = Objects.requireNonNull(d.type, "type");
-    tc = d.tc;
-    attr = d.attr;
+    // Validated in the Draft's int fields, before they are narrowed into this object's bytes and
+    // shorts (which would wrap an out-of-range value such as a TC of 300 into range).
+    Objects.requireNonNull(d.type, "type");
+    validate(d);
+    type = d.type;
+    tc = (byte) d.tc;
+    attr = (byte) d.attr;
     th = d.th;
     td = d.td;
     ep = d.ep;
-    at = d.at;
-    ph = d.ph;
-    lengthDw = d.lengthDw;
+    at = (byte) d.at;
+    ph = (byte) d.ph;
+    lengthDw = (short) d.lengthDw;
     requester = d.requester;
-    tag = d.tag;
-    firstBe = d.firstBe;
-    lastBe = d.lastBe;
+    tag = (short) d.tag;
+    firstBe = (byte) d.firstBe;
+    lastBe = (byte) d.lastBe;
     address = d.address;
     peer = d.peer;
-    register = d.register;
+    register = (short) d.register;
     status = d.status;
     bcm = d.bcm;
-    byteCount = d.byteCount;
-    lowerAddress = d.lowerAddress;
-    messageCode = d.messageCode;
-    messageRouting = d.messageRouting;
+    byteCount = (short) d.byteCount;
+    lowerAddress = (byte) d.lowerAddress;
+    messageCode = (short) d.messageCode;
+    messageRouting = (byte) d.messageRouting;
     messageBytes = d.messageBytes;
     payload = d.payload;
-    validate();
   }
 
   /*
@@ -179,7 +186,7 @@ public final class Tlp {
 
   /**
    * A memory request (MRd or MWr) for {@code n} bytes starting {@code a} bytes into the DW at the
-   * aligned {@code address}. Its caller, {@link #memRequest}, has checked what validate() would:
+   * aligned {@code address}. Its callers (memRead, memWrite, memWriteLe) have checked what validate() would:
    * <ul>
    *   <li>requester non-null and tag 0..1023 (checked there); TC, Attr, AT, PH, TH, TD, EP are 0;
    *   <li>n in 0..4096 and (address &amp; 0xfff) + n &lt;= 0x1000 (checkMemRange), so a + n &lt;= 4096
@@ -201,11 +208,11 @@ public final class Tlp {
     this.ep = false;
     this.at = 0;
     this.ph = 0;
-    this.lengthDw = lengthDw;
+    this.lengthDw = (short) lengthDw;
     this.requester = requester;
-    this.tag = tag;
-    this.firstBe = bes & 0xf;
-    this.lastBe = bes >>> 4;
+    this.tag = (short) tag;
+    this.firstBe = (byte) (bes & 0xf);
+    this.lastBe = (byte) (bes >>> 4);
     this.address = alignedAddress;
     this.peer = null;
     this.register = 0;
@@ -241,7 +248,7 @@ public final class Tlp {
     this.ep = false;
     this.at = 0;
     this.ph = 0;
-    this.lengthDw = dws;
+    this.lengthDw = (short) dws;
     this.requester = request.requester;
     this.tag = request.tag;
     this.firstBe = 0;
@@ -251,8 +258,8 @@ public final class Tlp {
     this.register = 0;
     this.status = CplStatus.SC;
     this.bcm = false;
-    this.byteCount = byteCount;
-    this.lowerAddress = lowerAddress;
+    this.byteCount = (short) byteCount;
+    this.lowerAddress = (byte) lowerAddress;
     this.messageCode = 0;
     this.messageRouting = 0;
     this.messageBytes = 0;
@@ -261,7 +268,7 @@ public final class Tlp {
 
   /** Runs the generic validation on this TLP again (for tests of the fast constructors). */
   void revalidate() {
-    validate();
+    validate(new Draft(this));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -671,134 +678,134 @@ public final class Tlp {
   // ---------------------------------------------------------------------------------------------
   // Validation: the one door
 
-  private void validate() {
-    Objects.requireNonNull(requester, "requester");
-    checkRange("tc", tc, 7);
-    checkRange("attr", attr, 7);
-    checkRange("at", at, 3);
-    checkRange("tag", tag, 1023);
-    checkRange("first_be", firstBe, 15);
-    checkRange("last_be", lastBe, 15);
-    checkRange("ph", ph, 3);
-    if (ph != 0 && !(th && type.isMemory())) {
-      throw bad("ph is set without th on %s: 0b%s", type.mnemonic(), CplStatus.bits(ph, 2));
+  private static void validate(Draft d) {
+    Objects.requireNonNull(d.requester, "requester");
+    checkRange("tc", d.tc, 7);
+    checkRange("attr", d.attr, 7);
+    checkRange("at", d.at, 3);
+    checkRange("tag", d.tag, 1023);
+    checkRange("first_be", d.firstBe, 15);
+    checkRange("last_be", d.lastBe, 15);
+    checkRange("ph", d.ph, 3);
+    if (d.ph != 0 && !(d.th && d.type.isMemory())) {
+      throw bad("ph is set without th on %s: 0b%s", d.type.mnemonic(), CplStatus.bits(d.ph, 2));
     }
-    switch (type.layout) {
+    switch (d.type.layout) {
       case MEMORY:
-        checkLength(1);
-        checkByteEnables();
-        if ((address & 3) != 0) {
-          throw bad("address not dword aligned: 0x%x", address);
+        checkLength(d, 1);
+        checkByteEnables(d);
+        if ((d.address & 3) != 0) {
+          throw bad("address not dword aligned: 0x%x", d.address);
         }
-        if ((address & 0xfff) + lengthDw * 4L > 0x1000) {
-          throw bad("%s crosses a 4 KiB boundary: address=0x%x length=%d DW", type.mnemonic(),
-              address, lengthDw);
+        if ((d.address & 0xfff) + d.lengthDw * 4L > 0x1000) {
+          throw bad("%s crosses a 4 KiB boundary: address=0x%x length=%d DW", d.type.mnemonic(),
+              d.address, d.lengthDw);
         }
         break;
       case IO:
-        checkSingleDw();
-        checkZero("tc", tc);
-        checkZero("attr", attr);
-        checkZero("at", at);
-        checkZero("th", th ? 1 : 0);
-        if ((address & 3) != 0 || (address >>> 32) != 0) {
-          throw bad("I/O address not a dword address below 4 GiB: 0x%x", address);
+        checkSingleDw(d);
+        checkZero(d, "tc", d.tc);
+        checkZero(d, "attr", d.attr);
+        checkZero(d, "at", d.at);
+        checkZero(d, "th", d.th ? 1 : 0);
+        if ((d.address & 3) != 0 || (d.address >>> 32) != 0) {
+          throw bad("I/O address not a dword address below 4 GiB: 0x%x", d.address);
         }
         break;
       case CONFIG:
-        checkSingleDw();
-        checkZero("tc", tc);
-        checkZero("attr", attr);
-        checkZero("at", at);
-        checkZero("th", th ? 1 : 0);
-        Objects.requireNonNull(peer, "target");
-        if (register < 0 || register > 0xffc || (register & 3) != 0) {
-          throw bad("register out of range 0..0xffc or not dword aligned: 0x%x", register);
+        checkSingleDw(d);
+        checkZero(d, "tc", d.tc);
+        checkZero(d, "attr", d.attr);
+        checkZero(d, "at", d.at);
+        checkZero(d, "th", d.th ? 1 : 0);
+        Objects.requireNonNull(d.peer, "target");
+        if (d.register < 0 || d.register > 0xffc || (d.register & 3) != 0) {
+          throw bad("register out of range 0..0xffc or not dword aligned: 0x%x", d.register);
         }
         break;
       case COMPLETION:
-        Objects.requireNonNull(peer, "completer");
-        Objects.requireNonNull(status, "status");
-        checkZero("at", at);
-        checkZero("th", th ? 1 : 0);
-        if (byteCount < 1 || byteCount > 4096) {
-          throw bad("byte_count out of range 1..4096: %d", byteCount);
+        Objects.requireNonNull(d.peer, "completer");
+        Objects.requireNonNull(d.status, "status");
+        checkZero(d, "at", d.at);
+        checkZero(d, "th", d.th ? 1 : 0);
+        if (d.byteCount < 1 || d.byteCount > 4096) {
+          throw bad("byte_count out of range 1..4096: %d", d.byteCount);
         }
-        checkRange("lower_address", lowerAddress, 0x7f);
-        if (type.hasData()) {
-          checkLength(1);
-          if (status != CplStatus.SC) {
+        checkRange("lower_address", d.lowerAddress, 0x7f);
+        if (d.type.hasData()) {
+          checkLength(d, 1);
+          if (d.status != CplStatus.SC) {
             throw bad("%s with status %s: only successful completions carry data",
-                type.mnemonic(), status);
+                d.type.mnemonic(), d.status);
           }
         } else {
-          checkLength(0);
+          checkLength(d, 0);
         }
         break;
       case MESSAGE:
-        checkZero("at", at);
-        checkZero("th", th ? 1 : 0);
-        checkRange("message_code", messageCode, 0xff);
-        if (messageRouting < 0 || messageRouting > 7) {
-          throw bad("routing out of range 0..7: %d", messageRouting);
+        checkZero(d, "at", d.at);
+        checkZero(d, "th", d.th ? 1 : 0);
+        checkRange("message_code", d.messageCode, 0xff);
+        if (d.messageRouting < 0 || d.messageRouting > 7) {
+          throw bad("routing out of range 0..7: %d", d.messageRouting);
         }
-        if (messageRouting > 5) {
-          throw bad("reserved message routing: 0b%s", CplStatus.bits(messageRouting, 3));
+        if (d.messageRouting > 5) {
+          throw bad("reserved message routing: 0b%s", CplStatus.bits(d.messageRouting, 3));
         }
-        if (messageRouting == MessageCode.ROUTE_BY_ADDRESS && (messageBytes & 3) != 0) {
-          throw bad("address of an address-routed message not dword aligned: 0x%x", messageBytes);
+        if (d.messageRouting == MessageCode.ROUTE_BY_ADDRESS && (d.messageBytes & 3) != 0) {
+          throw bad("address of an address-routed message not dword aligned: 0x%x", d.messageBytes);
         }
-        checkLength(type.hasData() ? 1 : 0);
+        checkLength(d, d.type.hasData() ? 1 : 0);
         break;
       default:
-        throw new AssertionError(type);
+        throw new AssertionError(d.type);
     }
-    int want = type.hasData() ? lengthDw * 4 : 0;
-    if (payload.length != want) {
-      throw bad("payload of %d bytes does not match %s length %d DW", payload.length,
-          type.mnemonic(), lengthDw);
+    int want = d.type.hasData() ? d.lengthDw * 4 : 0;
+    if (d.payload.length != want) {
+      throw bad("payload of %d bytes does not match %s length %d DW", d.payload.length,
+          d.type.mnemonic(), d.lengthDw);
     }
   }
 
   /** Length 1..1024 for {@code min} 1, exactly 0 (reserved) for {@code min} 0. */
-  private void checkLength(int min) {
+  private static void checkLength(Draft d, int min) {
     if (min == 0) {
-      if (lengthDw != 0) {
-        throw bad("length must be 0 (reserved) for %s: %d", type.mnemonic(), lengthDw);
+      if (d.lengthDw != 0) {
+        throw bad("length must be 0 (reserved) for %s: %d", d.type.mnemonic(), d.lengthDw);
       }
-    } else if (lengthDw < 1 || lengthDw > 1024) {
-      throw bad("length out of range 1..1024 DW: %d", lengthDw);
+    } else if (d.lengthDw < 1 || d.lengthDw > 1024) {
+      throw bad("length out of range 1..1024 DW: %d", d.lengthDw);
     }
   }
 
-  private void checkSingleDw() {
-    if (lengthDw != 1) {
-      throw bad("length of %s must be 1 DW: %d", type.mnemonic(), lengthDw);
+  private static void checkSingleDw(Draft d) {
+    if (d.lengthDw != 1) {
+      throw bad("length of %s must be 1 DW: %d", d.type.mnemonic(), d.lengthDw);
     }
-    checkByteEnables();
+    checkByteEnables(d);
   }
 
   /** The byte-enable rules of §2.2.5. */
-  private void checkByteEnables() {
-    if (lengthDw == 1) {
-      if (lastBe != 0) {
-        throw bad("last_be must be 0 for a 1 DW request: 0x%x", lastBe);
+  private static void checkByteEnables(Draft d) {
+    if (d.lengthDw == 1) {
+      if (d.lastBe != 0) {
+        throw bad("last_be must be 0 for a 1 DW request: 0x%x", d.lastBe);
       }
       return;
     }
-    if (firstBe == 0) {
-      throw bad("first_be must not be 0 for a %d DW request", lengthDw);
+    if (d.firstBe == 0) {
+      throw bad("first_be must not be 0 for a %d DW request", d.lengthDw);
     }
-    if (lastBe == 0) {
-      throw bad("last_be must not be 0 for a %d DW request", lengthDw);
+    if (d.lastBe == 0) {
+      throw bad("last_be must not be 0 for a %d DW request", d.lengthDw);
     }
-    boolean qwAligned2Dw = lengthDw == 2 && (address & 4) == 0;
+    boolean qwAligned2Dw = d.lengthDw == 2 && (d.address & 4) == 0;
     if (!qwAligned2Dw) {
-      boolean firstOk = firstBe == 0xf || firstBe == 0xe || firstBe == 0xc || firstBe == 0x8;
-      boolean lastOk = lastBe == 0xf || lastBe == 0x7 || lastBe == 0x3 || lastBe == 0x1;
+      boolean firstOk = d.firstBe == 0xf || d.firstBe == 0xe || d.firstBe == 0xc || d.firstBe == 0x8;
+      boolean lastOk = d.lastBe == 0xf || d.lastBe == 0x7 || d.lastBe == 0x3 || d.lastBe == 0x1;
       if (!firstOk || !lastOk) {
         throw bad("non-contiguous byte enables in a %d DW request: first_be=0x%x last_be=0x%x",
-            lengthDw, firstBe, lastBe);
+            d.lengthDw, d.firstBe, d.lastBe);
       }
     }
   }
@@ -809,9 +816,9 @@ public final class Tlp {
     }
   }
 
-  private void checkZero(String field, int value) {
+  private static void checkZero(Draft d, String field, int value) {
     if (value != 0) {
-      throw bad("%s must be 0 for %s: %d", field, type.mnemonic(), value);
+      throw bad("%s must be 0 for %s: %d", field, d.type.mnemonic(), value);
     }
   }
 
