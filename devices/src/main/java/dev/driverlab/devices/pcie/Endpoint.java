@@ -43,6 +43,10 @@ public final class Endpoint extends PciFunction {
   private boolean memEnabled;
   // DMA read tracking: one slot per tag.
   private final ReadSlot[] slots = new ReadSlot[256];
+  // The slot object of each tag, reused by every read with that tag (no allocation per MRd): a tag
+  // is in use by one dmaRead at a time (a nested read takes the next tag), and the slot is done with
+  // before its dmaRead moves on.
+  private final ReadSlot[] slotPool = new ReadSlot[256];
   private int nextTag;
 
   private static final class ReadSlot {
@@ -52,6 +56,15 @@ public final class Endpoint extends PciFunction {
     int received;
     CplStatus status;
     boolean poisoned;
+
+    void start(byte[] dst, int off, int len) {
+      this.dst = dst;
+      this.off = off;
+      this.len = len;
+      received = 0;
+      status = null;
+      poisoned = false;
+    }
   }
 
   public Endpoint(Fabric fabric, int device, int function, PciDeviceModel model) {
@@ -394,13 +407,15 @@ public final class Endpoint extends PciFunction {
       int n = (int) Math.min(len, Math.min(mrrs, 4096 - (address & 4095)));
       int tag = nextTag;
       nextTag = (nextTag + 1) & 0xff;
-      ReadSlot s = new ReadSlot();
-      s.dst = dst;
-      s.off = off;
-      s.len = n;
+      ReadSlot s = slotPool[tag];
+      if (s == null) {
+        s = slotPool[tag] = new ReadSlot();
+      }
+      s.start(dst, off, n);
       slots[tag] = s;
       CplStatus sent = sendUpstream(Tlp.memRead(id(), tag, address, n));
       slots[tag] = null;
+      s.dst = null; // the pool must not keep the caller's buffer alive
       if (s.status == null) {
         s.status = sent;
       }
