@@ -54,6 +54,13 @@ public final class DmaTlpCheck implements TlpObserver {
   private final Kernel kernel;
   /** The root ports' links, by name (the fabric passes each link's own name String, so usually identical). */
   private final String[] rootLinks;
+  /**
+   * The last link name found not to be a root port's (by identity: the fabric passes each link's own
+   * name String). Upstream requests from a device behind a switch cross its links first; remembering
+   * one saves the equals() walk over the root links for each of those TLPs. A name equal to a root
+   * link's can never be stored here, so a hit is always a correct "no".
+   */
+  private String lastNotRoot;
   private final Set<String> reported = new HashSet<>();
   /**
    * Not synchronized: written only from the TLP callbacks, on the simulation thread (one simulated CPU
@@ -83,11 +90,15 @@ public final class DmaTlpCheck implements TlpObserver {
         return true;
       }
     }
+    if (name == lastNotRoot) {
+      return false;
+    }
     for (String l : rootLinks) {
       if (l.equals(name)) {
         return true;
       }
     }
+    lastNotRoot = name;
     return false;
   }
 

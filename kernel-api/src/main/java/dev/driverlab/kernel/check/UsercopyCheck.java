@@ -137,20 +137,22 @@ public final class UsercopyCheck {
     if (size == 0 || n <= 0 || uaddr < f.arg || uaddr >= f.arg + size) {
       return; // no ioctl, an _IO command, or not a copy of the argument's structure
     }
+    // The texts (the command's _IOWR(...) description among them) are built only for a report: this
+    // runs for every copy of an ioctl's argument, nearly always a correct one.
     String fn = toUser ? "copy_to_user" : "copy_from_user";
     long off = uaddr - f.arg;
-    String cmdText = Ioctl.describe(f.cmd);
     if (off + n > size) {
       report(f, "size", String.format("ioctl %s copies %d bytes %s user space at its argument%s, but the command "
-          + "encodes %d", cmdText, n, toUser ? "to" : "from", off == 0 ? "" : " + " + off, size), fn, off, n);
+          + "encodes %d", Ioctl.describe(f.cmd), n, toUser ? "to" : "from", off == 0 ? "" : " + " + off, size), fn,
+          off, n);
     }
     int dir = _IOC_DIR(f.cmd);
     if (toUser && (dir & _IOC_READ) == 0) {
       report(f, "direction", String.format("ioctl %s copies its argument to user space, but the command is not "
-          + "encoded _IOC_READ (use _IOR or _IOWR)", cmdText), fn, off, n);
+          + "encoded _IOC_READ (use _IOR or _IOWR)", Ioctl.describe(f.cmd)), fn, off, n);
     } else if (!toUser && (dir & _IOC_WRITE) == 0) {
       report(f, "direction", String.format("ioctl %s copies its argument from user space, but the command is not "
-          + "encoded _IOC_WRITE (use _IOW or _IOWR)", cmdText), fn, off, n);
+          + "encoded _IOC_WRITE (use _IOW or _IOWR)", Ioctl.describe(f.cmd)), fn, off, n);
     }
   }
 

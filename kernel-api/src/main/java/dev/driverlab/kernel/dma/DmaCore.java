@@ -377,17 +377,17 @@ public final class DmaCore {
   /** dma_sync_single_for_cpu ({@code forDevice} false) and _for_device (true). */
   public void sync(PciDev d, long handle, long size, int dir, boolean forDevice) {
     long len = Math.max(size, 1);
-    Entry e = byBus.containing(handle, len, x -> x.dev == d);
+    Entry e = byBus.containing(handle, len, d);
     String site = kernel.callSite();
     if (e == null) {
-      Entry around = byBus.containing(handle, 1, x -> x.dev == d);
+      Entry around = byBus.containing(handle, 1, d);
       if (around != null) {
         kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory outside allocated range", site,
             "mapped at " + around.site, "device address", hex(around.handle), "allocation size",
             around.size + " bytes", "sync offset+size", (handle - around.handle + size) + " bytes");
         return;
       }
-      Entry was = freedIndex().containing(handle, 1, x -> x.dev == d);
+      Entry was = freedIndex().containing(handle, 1, d);
       if (was != null) {
         kernel.bugs().reportAt(Check.DMA_API, d.dev, "device driver syncs DMA memory it has already unmapped", site,
             "unmapped at " + was.freedSite, "device address", hex(handle), "size", size + " bytes");
@@ -506,12 +506,12 @@ public final class DmaCore {
 
   /** The live entry containing [addr, addr+len) for any device, or null. */
   public Entry find(long addr, long len) {
-    return byBus.containing(addr, len, x -> true);
+    return byBus.containing(addr, len, null);
   }
 
   /** The live entry of {@code d} containing the bus range [addr, addr+len), or null. */
   public Entry findLive(PciDev d, long addr, long len) {
-    return byBus.containing(addr, len, x -> x.dev == d);
+    return byBus.containing(addr, len, d);
   }
 
   /** Live entries (any device) sharing a byte with the bus range [addr, addr+len). */

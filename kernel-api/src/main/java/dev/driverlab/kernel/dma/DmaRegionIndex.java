@@ -1,7 +1,9 @@
 package dev.driverlab.kernel.dma;
 
+import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -104,42 +106,47 @@ final class DmaRegionIndex {
     return byStart.isEmpty();
   }
 
-  /** The first region (newest start first) containing all of [addr, addr+len) that {@code ok} accepts. */
-  DmaCore.Entry containing(long addr, long len, Predicate<DmaCore.Entry> ok) {
+  /**
+   * The first region (newest start first) containing all of [addr, addr+len) that belongs to
+   * {@code dev} ({@code null}: any device's). A device rather than a predicate: the DMA checker asks
+   * this for every device TLP, and a lambda capturing the device would be an allocation each time.
+   */
+  DmaCore.Entry containing(long addr, long len, PciDev dev) {
     if (cacheMod == modCount && addr >= cacheKey && addr < cacheNext) {
-      DmaCore.Entry x = firstContaining(cacheValue, addr, len, ok);
+      DmaCore.Entry x = firstContaining(cacheValue, addr, len, dev);
       if (x != null) {
         return x;
       }
     }
-    // Walk the start keys downwards from addr with floorKey/lowerKey (no map views or iterators).
-    Long k = byStart.floorKey(addr);
-    if (k != null) {
-      Long next = byStart.higherKey(k);
-      cacheKey = k;
+    // Walk the start keys downwards from addr with floorEntry/lowerEntry (no map views or iterators;
+    // an entry gives key and regions in one search, where floorKey and then get would take two).
+    Map.Entry<Long, Object> at = byStart.floorEntry(addr);
+    if (at != null) {
+      Long next = byStart.higherKey(at.getKey());
+      cacheKey = at.getKey();
       cacheNext = next != null ? next : Long.MAX_VALUE;
-      cacheValue = byStart.get(k);
+      cacheValue = at.getValue();
       cacheMod = modCount;
     }
-    while (k != null && k + maxSize > addr) {
-      DmaCore.Entry x = firstContaining(byStart.get(k), addr, len, ok);
+    while (at != null && at.getKey() + maxSize > addr) {
+      DmaCore.Entry x = firstContaining(at.getValue(), addr, len, dev);
       if (x != null) {
         return x;
       }
-      k = byStart.lowerKey(k);
+      at = byStart.lowerEntry(at.getKey());
     }
     return null;
   }
 
   @SuppressWarnings("unchecked")
-  private DmaCore.Entry firstContaining(Object v, long addr, long len, Predicate<DmaCore.Entry> ok) {
+  private DmaCore.Entry firstContaining(Object v, long addr, long len, PciDev dev) {
     if (v instanceof DmaCore.Entry x) {
-      return contains(x, addr, len) && ok.test(x) ? x : null;
+      return contains(x, addr, len) && (dev == null || x.dev == dev) ? x : null;
     }
     List<DmaCore.Entry> l = (List<DmaCore.Entry>) v;
     for (int i = 0, n = l.size(); i < n; i++) {
       DmaCore.Entry x = l.get(i);
-      if (contains(x, addr, len) && ok.test(x)) {
+      if (contains(x, addr, len) && (dev == null || x.dev == dev)) {
         return x;
       }
     }
@@ -155,20 +162,31 @@ final class DmaRegionIndex {
   @SuppressWarnings("unchecked")
   List<DmaCore.Entry> overlapping(long addr, long len, Predicate<DmaCore.Entry> ok) {
     List<DmaCore.Entry> out = null;
-    for (Long k = byStart.lowerKey(addr + len); k != null && k + maxSize > addr; k = byStart.lowerKey(k)) {
-      Object v = byStart.get(k);
-      List<DmaCore.Entry> l = v instanceof DmaCore.Entry e ? List.of(e) : (List<DmaCore.Entry>) v;
+    for (Map.Entry<Long, Object> at = byStart.lowerEntry(addr + len); at != null && at.getKey() + maxSize > addr;
+        at = byStart.lowerEntry(at.getKey())) {
+      Object v = at.getValue();
+      if (v instanceof DmaCore.Entry x) {
+        out = addIfOverlapping(out, x, addr, len, ok);
+        continue;
+      }
+      List<DmaCore.Entry> l = (List<DmaCore.Entry>) v;
       for (int i = 0, n = l.size(); i < n; i++) {
-        DmaCore.Entry x = l.get(i);
-        long s = start.applyAsLong(x);
-        if (s < addr + len && addr < s + x.size && ok.test(x)) {
-          if (out == null) {
-            out = new ArrayList<>();
-          }
-          out.add(x);
-        }
+        out = addIfOverlapping(out, l.get(i), addr, len, ok);
       }
     }
     return out != null ? out : List.of();
+  }
+
+  /** Adds {@code x} to {@code out} (made on first use) if it shares a byte with [addr, addr+len) and ok. */
+  private List<DmaCore.Entry> addIfOverlapping(List<DmaCore.Entry> out, DmaCore.Entry x, long addr, long len,
+      Predicate<DmaCore.Entry> ok) {
+    long s = start.applyAsLong(x);
+    if (s < addr + len && addr < s + x.size && ok.test(x)) {
+      if (out == null) {
+        out = new ArrayList<>();
+      }
+      out.add(x);
+    }
+    return out;
   }
 }

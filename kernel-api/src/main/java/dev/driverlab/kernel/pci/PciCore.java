@@ -42,6 +42,13 @@ public final class PciCore {
   private final Kernel kernel;
   private final Machine machine;
   private final List<PciDev> devices = new ArrayList<>();
+  /**
+   * The device {@link #find} found last. The DMA checker looks up the requester of every device DMA
+   * TLP, nearly always the same device, so this saves a scan of the device list per TLP. A PciDev's
+   * bus and devfn are final, and the cache is dropped whenever the list changes, so a hit is exactly
+   * what the scan would return (the first, and only, device at that bus:devfn).
+   */
+  private PciDev lastFound;
   private final List<PciDriver> drivers = new ArrayList<>();
   private int lastBus;
 
@@ -161,6 +168,7 @@ public final class PciCore {
     sizeBars(d);
     routeIntx(d);
     devices.add(d);
+    lastFound = null;
     if (bridge != null) {
       bridge.children.add(d);
     }
@@ -524,6 +532,7 @@ public final class PciCore {
     }
     d.removed = true;
     devices.remove(d);
+    lastFound = null;
     if (d.parent != null) {
       d.parent.children.remove(d);
     }
@@ -599,8 +608,13 @@ public final class PciCore {
 
   /** The device at bus:devfn, or null. */
   public PciDev find(int bus, int devfn) {
+    PciDev last = lastFound;
+    if (last != null && last.bus == bus && last.devfn == devfn) {
+      return last;
+    }
     for (PciDev d : devices) {
       if (d.bus == bus && d.devfn == devfn) {
+        lastFound = d;
         return d;
       }
     }
