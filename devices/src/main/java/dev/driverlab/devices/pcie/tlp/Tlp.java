@@ -647,19 +647,10 @@ public final class Tlp {
 
   /** Length, First BE and Last BE for {@code n} bytes starting {@code a} (0..3) bytes into a DW. */
   private static void setByteEnables(Draft d, int a, int n) {
-    if (n == 0) {
-      d.lengthDw = 1;
-      return;
-    }
-    int dws = (a + n + 3) >>> 2;
-    d.lengthDw = dws;
-    if (dws == 1) {
-      d.firstBe = ((1 << n) - 1) << a;
-    } else {
-      d.firstBe = (0xf << a) & 0xf;
-      int end = (a + n) & 3;
-      d.lastBe = end == 0 ? 0xf : (1 << end) - 1;
-    }
+    int bes = byteEnables(a, n);
+    d.lengthDw = dwsFor(a, n);
+    d.firstBe = bes & 0xf;
+    d.lastBe = bes >>> 4;
   }
 
   private static void setConfig(Draft d, PcieId target, int register, int firstBe) {
