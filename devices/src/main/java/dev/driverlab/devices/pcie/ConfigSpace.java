@@ -51,6 +51,11 @@ public final class ConfigSpace {
   private final byte[] writable = new byte[SIZE];
   private final byte[] w1c = new byte[SIZE];
   private final List<WriteListener> listeners = new ArrayList<>();
+  /**
+   * Counts changes of {@link #data} by any door (a masked write, {@code init}, {@code setBits16},
+   * {@code load}): a function may keep values decoded from its registers while this stays the same.
+   */
+  private long generation;
   private int nextCapOffset = 0x40;
   private int lastCap = -1;
   private int nextExtCapOffset = 0x100;
@@ -86,10 +91,19 @@ public final class ConfigSpace {
       v &= ~(b & cm);
       data[at] = (byte) v;
     }
+    generation++;
     long now = get(offset, size);
     for (WriteListener l : listeners) {
       l.configWritten(offset, size, old, now);
     }
+  }
+
+  /**
+   * A number that changes whenever any byte may have changed (every write, init, setBits16 and load
+   * moves it), so values decoded from the registers stay valid while it is the same.
+   */
+  public long generation() {
+    return generation;
   }
 
   public int read8(int offset) {
@@ -119,6 +133,7 @@ public final class ConfigSpace {
     for (int i = 0; i < size; i++) {
       data[offset + i] = (byte) (value >>> (8 * i));
     }
+    generation++;
     return this;
   }
 
@@ -151,6 +166,7 @@ public final class ConfigSpace {
   public void load(byte[] bytes) {
     checkArgument(bytes.length <= SIZE, "config image larger than 4 KiB: %s", bytes.length);
     System.arraycopy(bytes, 0, data, 0, bytes.length);
+    generation++;
   }
 
   // ---- capability lists (Part D.6) --------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.driverlab.devices.pcie;
 
+import dev.driverlab.devices.pcie.caps.Capabilities;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.devices.pcie.tlp.Tlp;
@@ -81,10 +82,65 @@ public abstract class PciFunction {
   public final int pcieCapabilityOffset() {
     int c = pcieCap;
     if (c < 0) {
-      c = config.findCapability(dev.driverlab.devices.pcie.caps.Capabilities.ID_EXP);
+      c = config.findCapability(Capabilities.ID_EXP);
       pcieCap = c;
     }
     return c;
+  }
+
+  // ---- transaction limits, decoded from config space --------------------------------------------
+
+  /**
+   * The config {@link ConfigSpace#generation() generation} the limits below were decoded at. The link
+   * protocol checker needs them for every TLP on every link; reading Device Control through the config
+   * space each time costs more than the rest of its rules. The generation moves on every change of
+   * config space by any door (a config write through ECAM or a TLP, the hardware's own {@code init},
+   * a loaded image), so a stale value is never used. (-1: never decoded.)
+   */
+  private long limitsAt = -1;
+  private int maxPayloadLimit;
+  private int maxReadRequestLimit;
+  private int completionBoundary;
+
+  /**
+   * Max_Payload_Size as programmed in Device Control bits 7:5 of the PCI Express capability, in bytes;
+   * 0 if the function has no such capability (no limit known).
+   */
+  public final int maxPayloadLimit() {
+    if (limitsAt != config.generation()) {
+      decodeLimits();
+    }
+    return maxPayloadLimit;
+  }
+
+  /** Max_Read_Request_Size as programmed in Device Control bits 14:12, in bytes; 0 without the capability. */
+  public final int maxReadRequestLimit() {
+    if (limitsAt != config.generation()) {
+      decodeLimits();
+    }
+    return maxReadRequestLimit;
+  }
+
+  /** The Read Completion Boundary of Link Control bit 3 (0: 64, 1: 128 bytes); 0 without the capability. */
+  public final int readCompletionBoundary() {
+    if (limitsAt != config.generation()) {
+      decodeLimits();
+    }
+    return completionBoundary;
+  }
+
+  private void decodeLimits() {
+    int cap = pcieCapabilityOffset();
+    if (cap == 0) {
+      maxPayloadLimit = maxReadRequestLimit = completionBoundary = 0;
+    } else {
+      int devctl = config.read16(cap + Capabilities.EXP_DEVCTL);
+      maxPayloadLimit = 128 << ((devctl & Capabilities.EXP_DEVCTL_PAYLOAD) >>> 5);
+      maxReadRequestLimit = 128 << ((devctl & Capabilities.EXP_DEVCTL_READRQ) >>> 12);
+      completionBoundary =
+          (config.read16(cap + Capabilities.EXP_LNKCTL) & 0x8) != 0 ? 128 : 64;
+    }
+    limitsAt = config.generation();
   }
 
   public final boolean memorySpaceEnabled() {
