@@ -10,7 +10,8 @@ import dev.driverlab.devices.pcie.tlp.TlpType;
 /**
  * The header fields the protocol rules look at, read either from a {@link Tlp} (which the codec has
  * already validated) or leniently from raw header DWs (which may break any rule). Fields a type does
- * not have are zero or null.
+ * not have are zero or null. The checker reads a Tlp's fields itself on its hot path; these facts
+ * serve the raw door and the reports.
  *
  * <pre>
  *  DW0        Fmt[31:29] Type[28:24] T9[23] T8[19] Length[9:0]         (0 = 1024 DW for types with a length)
@@ -55,17 +56,11 @@ final class TlpFacts {
     return new TlpFacts(t, null);
   }
 
-  /** Whether these facts are read from a {@link Tlp} (whose constructor validated the header), not a raw header. */
-  boolean isTlp() {
-    return tlp != null;
-  }
-
-  /** What a record of this request must keep to give its facts back later ({@link #of(Object)}). */
-  Object source() {
-    return tlp != null ? tlp : this;
-  }
-
-  /** The facts of a {@link #source()}. */
+  /**
+   * The facts of a checker's "source": a {@link Tlp}, or the facts of a raw header themselves. The
+   * checker hands sources to its rules and builds facts only for a report (checking a Tlp allocates
+   * nothing).
+   */
   static TlpFacts of(Object source) {
     return source instanceof Tlp t ? of(t) : (TlpFacts) source;
   }

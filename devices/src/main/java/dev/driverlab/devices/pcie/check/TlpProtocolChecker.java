@@ -5,7 +5,6 @@ import dev.driverlab.devices.pcie.Bridge;
 import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.PciFunction;
 import dev.driverlab.devices.pcie.RootComplex;
-import dev.driverlab.devices.pcie.caps.Capabilities;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.PcieId;
@@ -53,10 +52,10 @@ import java.util.function.Consumer;
  * on purpose with {@code TlpFields.encode}.
  *
  * <p>Where the limits come from: Max_Payload_Size and Max_Read_Request_Size from the PCI Express
- * capability's Device Control (read directly from the function's config space, as the hardware
- * itself knows them; a function without the capability has no such limit here), the Read Completion
- * Boundary from the completer's Link Control bit 3 (64 or 128 bytes), or {@link RootComplex#RCB} for
- * the Root Complex.
+ * capability's Device Control (as the function's config space holds them, decoded by
+ * {@link PciFunction#maxPayloadLimit()} whenever it changes; a function without the capability has no
+ * such limit here), the Read Completion Boundary from the completer's Link Control bit 3 (64 or 128
+ * bytes), or {@link RootComplex#RCB} for the Root Complex.
  *
  * <p>Not synchronized: one simulated CPU drives a machine at a time (the scheduler's hand-over orders
  * memory between the Java threads that take turns), and every machine has its own checker.
@@ -105,15 +104,18 @@ public final class TlpProtocolChecker implements TlpObserver {
       return request().text();
     }
 
-    /** Makes this the record of request {@code f}, sent at {@code sentNs}. */
-    void start(TlpFacts f, long sentNs, LinkDirection dir) {
-      source = f.source();
+    /**
+     * Makes this the record of request {@code source}, sent at {@code sentNs}: for a memory read,
+     * {@code bytes} (at least 1) are owed from address {@code first}; any other request is owed one
+     * completion (4 bytes, never compared).
+     */
+    void start(Object source, long sentNs, LinkDirection dir, boolean memoryRead, int bytes, long first) {
+      this.source = source;
       this.sentNs = sentNs;
       this.upstream = dir == LinkDirection.UPSTREAM;
-      TlpType t = f.type();
-      this.memoryRead = t == TlpType.MRD || t == TlpType.MRDLK;
-      this.remaining = memoryRead ? Math.max(1, f.requestBytes()) : 4;
-      this.next = memoryRead ? f.firstByteAddress() : 0;
+      this.memoryRead = memoryRead;
+      this.remaining = bytes;
+      this.next = first;
     }
   }
 
@@ -126,10 +128,10 @@ public final class TlpProtocolChecker implements TlpObserver {
     /** The link itself, as the topology gave it at {@link #linkVersion} (see {@link #link(LinkState)}). */
     Link link;
     long linkVersion = -1;
-    /** The function last found for {@link #functionId} at {@link #functionVersion} (see {@link #function}). */
-    PciFunction function;
-    PcieId functionId;
-    long functionVersion;
+    /** The function last found for a requester ID on this link (see {@link #function}). */
+    final KnownFunction requester = new KnownFunction();
+    /** The function last found for a completer ID (partial completions: their RCB). */
+    final KnownFunction completer = new KnownFunction();
     private int[] requesterIds = new int[2];
     private Outstanding[][] byTag = new Outstanding[2][];
     private int requesters;
@@ -246,12 +248,29 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   // ---- the two doors ---------------------------------------------------------------------------
+  //
+  // Both doors read the fields the rules need and hand them to the same rule methods as plain values,
+  // with the TLP (or the raw header's facts) as an opaque "source" that only reports look into
+  // (TlpFacts.of(source)): checking a Tlp allocates nothing.
 
   @Override
   public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
-    // A fresh view (24 bytes, short-lived), not one reused: storing each new TLP into a long-lived
-    // object costs more (G1's card-marking barrier fences on such stores) than allocating it.
-    check(timeNs, dir, linkName, TlpFacts.of(tlp));
+    expire(timeNs);
+    LinkState s = state(linkName);
+    TlpType t = tlp.type();
+    // The header rules (MALFORMED, CROSSES_4K, BYTE_ENABLES) are not run: a Tlp's one constructor
+    // (Tlp.validate) and its fast factories refuse such headers (see the class comment).
+    if (t.completion()) {
+      completion(timeNs, dir, s, tlp, t, tlp.requester(), tlp.tag(), tlp.status(), tlp.byteCount(),
+          tlp.lowerAddress(), tlp.lengthDw(), tlp.completer());
+    } else if (t == TlpType.MRD || t == TlpType.MRDLK) {
+      memoryRead(timeNs, dir, s, tlp, tlp.requester(), tlp.tag(), tlp.lengthDw(), tlp.requestByteLength(),
+          tlp.requestFirstByteAddress());
+    } else if (t == TlpType.MWR) {
+      checkPayload(timeNs, dir, s, tlp, tlp.requester(), tlp.lengthDw());
+    } else if (t.nonPosted()) {
+      request(timeNs, dir, s, tlp, tlp.requester(), tlp.tag(), false, 4, 0);
+    }
   }
 
   /**
@@ -268,7 +287,22 @@ public final class TlpProtocolChecker implements TlpObserver {
       violation(ProtocolRule.MALFORMED, timeNs, linkName, dir, null, e.getMessage(), text);
       return;
     }
-    check(timeNs, dir, linkName, f);
+    expire(timeNs);
+    LinkState s = state(linkName);
+    TlpType t = f.type();
+    if (t.isMemory()) {
+      checkRequestHeader(timeNs, dir, linkName, f);
+    }
+    if (t.completion()) {
+      completion(timeNs, dir, s, f, t, f.requester(), f.tag(), f.status(), f.byteCount(), f.lowerAddress(),
+          f.lengthDw(), f.completer());
+    } else if (t == TlpType.MRD || t == TlpType.MRDLK) {
+      memoryRead(timeNs, dir, s, f, f.requester(), f.tag(), f.lengthDw(), f.requestBytes(), f.firstByteAddress());
+    } else if (t == TlpType.MWR) {
+      checkPayload(timeNs, dir, s, f, f.requester(), f.lengthDw());
+    } else if (t.nonPosted()) {
+      request(timeNs, dir, s, f, f.requester(), f.tag(), false, 4, 0);
+    }
   }
 
   /**
@@ -298,34 +332,21 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   // ---- rules -----------------------------------------------------------------------------------
+  //
+  // The rules below run for every TLP on every link; each builds its report in a method of its own
+  // (from the source, TlpFacts.of(source)), so the per-TLP code stays small (and cheap for the JIT to
+  // inline).
 
-  private void check(long timeNs, LinkDirection dir, String link, TlpFacts f) {
-    expire(timeNs);
-    LinkState s = state(link);
-    TlpType t = f.type();
-    if (t.isMemory() && !f.isTlp()) {
-      // Only raw headers can break these: a Tlp's one constructor (Tlp.validate) refuses a memory
-      // request that crosses 4 KiB or has bad byte enables, by the same rules (see the class comment).
-      checkRequestHeader(timeNs, dir, link, f);
+  /** MRd, MRdLk: at most the requester's Max_Read_Request_Size; then owed {@code bytes} from {@code first}. */
+  private void memoryRead(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester, int tag,
+      int lengthDw, int bytes, long first) {
+    PciFunction fn = function(s.requester, requester);
+    int mrrs = fn == null ? 0 : fn.maxReadRequestLimit();
+    if (mrrs > 0 && lengthDw * 4 > mrrs) {
+      readRequestTooLarge(timeNs, dir, s.name, TlpFacts.of(source), mrrs);
     }
-    if (t == TlpType.MRD || t == TlpType.MRDLK) {
-      int mrrs = maxReadRequest(function(s, f.requester()));
-      if (mrrs > 0 && f.lengthDw() * 4 > mrrs) {
-        readRequestTooLarge(timeNs, dir, link, f, mrrs);
-      }
-    }
-    if (t == TlpType.MWR) {
-      checkPayload(timeNs, dir, s, f, f.requester(), "requester");
-    }
-    if (t.nonPosted()) {
-      request(timeNs, dir, s, f);
-    } else if (t.completion()) {
-      completion(timeNs, dir, s, f);
-    }
+    request(timeNs, dir, s, source, requester, tag, true, Math.max(1, bytes), first);
   }
-
-  // The rules below run for every TLP on every link; each builds its report in a method of its own, so
-  // the per-TLP code stays small (and cheap for the JIT to inline).
 
   private void readRequestTooLarge(long timeNs, LinkDirection dir, String link, TlpFacts f, int mrrs) {
     violation(ProtocolRule.MAX_READ_REQUEST, timeNs, link, dir, f.requester(), String.format(
@@ -364,28 +385,37 @@ public final class TlpProtocolChecker implements TlpObserver {
     return null;
   }
 
-  /** §2.2.2: a payload no larger than the Max_Payload_Size of the function and of the link's port. */
-  private void checkPayload(long timeNs, LinkDirection dir, LinkState s, TlpFacts f, PcieId endpoint,
-      String role) {
-    String link = s.name;
-    int bytes = f.lengthDw() * 4;
-    int fnMps = maxPayload(function(s, endpoint));
+  /**
+   * §2.2.2: a payload of {@code lengthDw} no larger than the Max_Payload_Size of the function
+   * {@code requester} (the requester of an MWr, or the one a CplD returns to) and of the link's port.
+   */
+  private void checkPayload(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester,
+      int lengthDw) {
+    int bytes = lengthDw * 4;
+    PciFunction fn = function(s.requester, requester);
+    int fnMps = fn == null ? 0 : fn.maxPayloadLimit();
     if (fnMps > 0 && bytes > fnMps) {
-      payloadTooLarge(timeNs, dir, link, f, String.format("%s payload of %d bytes exceeds the %s's "
-          + "Max_Payload_Size of %d bytes", f.type().mnemonic(), bytes, role, fnMps));
+      payloadTooLarge(timeNs, dir, s.name, source, bytes, fnMps, null);
       return;
     }
     Link l = link(s);
-    Bridge port = l != null ? l.port() : topology.portOf(link);
-    // A port always has the PCI Express capability; it decodes its MPS whenever its config is written.
-    int portMps = port == null || pcieCap(port) == 0 ? 0 : port.maxPayloadBytes();
+    Bridge port = l != null ? l.port() : topology.portOf(s.name);
+    // A port always has the PCI Express capability (0 would mean no limit known).
+    int portMps = port == null ? 0 : port.maxPayloadLimit();
     if (portMps > 0 && bytes > portMps) {
-      payloadTooLarge(timeNs, dir, link, f, String.format("%s payload of %d bytes exceeds Max_Payload_Size %d "
-          + "of the port above link %s (%s)", f.type().mnemonic(), bytes, portMps, link, port.name()));
+      payloadTooLarge(timeNs, dir, s.name, source, bytes, portMps, port);
     }
   }
 
-  private void payloadTooLarge(long timeNs, LinkDirection dir, String link, TlpFacts f, String message) {
+  /** A MAX_PAYLOAD report: against the requester's limit ({@code port} null), or the port's above the link. */
+  private void payloadTooLarge(long timeNs, LinkDirection dir, String link, Object source, int bytes, int mps,
+      Bridge port) {
+    TlpFacts f = TlpFacts.of(source);
+    String message = port == null
+        ? String.format("%s payload of %d bytes exceeds the requester's Max_Payload_Size of %d bytes",
+            f.type().mnemonic(), bytes, mps)
+        : String.format("%s payload of %d bytes exceeds Max_Payload_Size %d of the port above link %s (%s)",
+            f.type().mnemonic(), bytes, mps, link, port.name());
     violation(ProtocolRule.MAX_PAYLOAD, timeNs, link, dir, sender(f), message, f.text());
   }
 
@@ -393,24 +423,26 @@ public final class TlpProtocolChecker implements TlpObserver {
     return f.completer() != null ? f.completer() : f.requester();
   }
 
-  private void request(long timeNs, LinkDirection dir, LinkState s, TlpFacts f) {
+  /** A non-posted request starts waiting for its completion (see {@link Outstanding#start}). */
+  private void request(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester, int tag,
+      boolean memoryRead, int bytes, long first) {
     if (dir == LinkDirection.DOWNSTREAM && !linkUp(s)) {
       return; // the model drops requests on a dead link: nobody could ever complete them
     }
-    Outstanding o = s.slot(f.requester().requesterId(), f.tag(), true);
-    boolean reused = o.waiting;
-    Object prevRequest = o.source;
-    long prevSentNs = o.sentNs;
-    o.start(f, timeNs, dir); // a reused tag keeps its place in the order, as a map entry would
-    if (!reused) {
+    Outstanding o = s.slot(requester.requesterId(), tag, true);
+    if (!o.waiting) {
+      o.start(source, timeNs, dir, memoryRead, bytes, first);
       o.waiting = true;
       o.order = ++requestOrder;
       waiting++;
+      nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
+      return;
     }
+    Object prevRequest = o.source;
+    long prevSentNs = o.sentNs;
+    o.start(source, timeNs, dir, memoryRead, bytes, first); // a reused tag keeps its place in the order
     nextExpiryNs = Math.min(nextExpiryNs, timeNs + completionTimeoutNs);
-    if (reused) {
-      tagInUse(timeNs, dir, s.name, f, prevRequest, prevSentNs);
-    }
+    tagInUse(timeNs, dir, s.name, TlpFacts.of(source), prevRequest, prevSentNs);
   }
 
   private void tagInUse(long timeNs, LinkDirection dir, String link, TlpFacts f, Object prevRequest,
@@ -436,50 +468,52 @@ public final class TlpProtocolChecker implements TlpObserver {
     return null;
   }
 
-  private void completion(long timeNs, LinkDirection dir, LinkState s, TlpFacts c) {
+  /**
+   * A completion of type {@code t} for (requester, tag), of {@code lengthDw}, reporting
+   * {@code byteCount} bytes left and {@code lowerAddress}; {@code source} is the completion.
+   */
+  private void completion(long timeNs, LinkDirection dir, LinkState s, Object source, TlpType t, PcieId requester,
+      int tag, CplStatus status, int byteCount, int lowerAddress, int lengthDw, PcieId completer) {
     // The violations are built in methods of their own: this runs for every completion on every link.
-    Outstanding o = s.slot(c.requester().requesterId(), c.tag(), false);
+    Outstanding o = s.slot(requester.requesterId(), tag, false);
     if (o == null || !o.waiting) {
-      unexpectedCompletion(timeNs, dir, s.name, c);
+      unexpectedCompletion(timeNs, dir, s.name, TlpFacts.of(source));
       return;
     }
-    TlpType t = c.type();
     if (t.hasData()) {
-      checkPayload(timeNs, dir, s, c, c.requester(), "requester");
+      checkPayload(timeNs, dir, s, source, requester, lengthDw);
     }
-    if (!o.memoryRead || c.status() != CplStatus.SC || !t.hasData()) {
-      if (o.memoryRead && c.byteCount() != o.remaining) {
-        byteCountWrong(timeNs, dir, s.name, c, o, false);
+    if (!o.memoryRead || status != CplStatus.SC || !t.hasData()) {
+      if (o.memoryRead && byteCount != o.remaining) {
+        byteCountWrong(timeNs, dir, s.name, TlpFacts.of(source), o, false);
       }
       done(s, o);
       return;
     }
-    if (c.byteCount() != o.remaining) {
-      byteCountWrong(timeNs, dir, s.name, c, o, true);
+    if (byteCount != o.remaining) {
+      byteCountWrong(timeNs, dir, s.name, TlpFacts.of(source), o, true);
     }
     int wantLa = (int) (o.next & 0x7f);
-    if (c.lowerAddress() != wantLa) {
-      lowerAddressWrong(timeNs, dir, s.name, c, o, wantLa);
+    if (lowerAddress != wantLa) {
+      lowerAddressWrong(timeNs, dir, s.name, TlpFacts.of(source), o, wantLa);
     }
     int lead = (int) (o.next & 3);
-    int carried = c.lengthDw() * 4 - lead;
+    int carried = lengthDw * 4 - lead;
     if (carried >= o.remaining) {
       int wantDw = (lead + o.remaining + 3) >>> 2;
-      if (c.lengthDw() != wantDw) {
-        lengthWrong(timeNs, dir, s.name, c, o, wantDw);
+      if (lengthDw != wantDw) {
+        lengthWrong(timeNs, dir, s.name, TlpFacts.of(source), o, wantDw);
       }
       done(s, o);
       return;
     }
     long end = o.next + carried;
-    int rcb = readCompletionBoundary(c.completer());
+    int rcb = readCompletionBoundary(s, completer);
     if ((end & (rcb - 1)) != 0) {
-      boundaryWrong(timeNs, dir, s.name, c, rcb, end);
+      boundaryWrong(timeNs, dir, s.name, TlpFacts.of(source), rcb, end);
     }
-    {
-      o.remaining -= carried;
-      o.next = end;
-    }
+    o.remaining -= carried;
+    o.next = end;
   }
 
   private void unexpectedCompletion(long timeNs, LinkDirection dir, String link, TlpFacts c) {
@@ -537,22 +571,29 @@ public final class TlpProtocolChecker implements TlpObserver {
     return s.link;
   }
 
+  /** A {@code topology.function(id)} answer remembered (see {@link #function}). */
+  private static final class KnownFunction {
+    PciFunction function;
+    PcieId id;
+    long version;
+  }
+
   /**
-   * {@code topology.function(id)}, remembered per link (a link sees few requesters, mostly one): the
-   * answer is kept while the topology's version stays and the function still has that very ID
-   * instance, so the topology would give the same answer.
+   * {@code topology.function(id)}, remembered in {@code k} (per link and role: a link sees few
+   * requesters, mostly one): the answer is kept while the topology's version stays and the function
+   * still has that very ID instance, so the topology would give the same answer.
    */
-  private PciFunction function(LinkState s, PcieId id) {
-    PciFunction f = s.function;
+  private PciFunction function(KnownFunction k, PcieId id) {
+    PciFunction f = k.function;
     long v = topology.version();
-    if (f != null && s.functionId == id && f.id() == id && s.functionVersion == v && v != FabricTopology.UNTRACKED) {
+    if (f != null && k.id == id && f.id() == id && k.version == v && v != FabricTopology.UNTRACKED) {
       return f;
     }
     f = topology.function(id);
     if (f != null && f.id() == id) {
-      s.function = f;
-      s.functionId = id;
-      s.functionVersion = topology.version(); // after the lookup, which may itself rescan
+      k.function = f;
+      k.id = id;
+      k.version = topology.version(); // after the lookup, which may itself rescan
     }
     return f;
   }
@@ -576,33 +617,34 @@ public final class TlpProtocolChecker implements TlpObserver {
     return s;
   }
 
-  /** Reports requests older than the completion timeout (checked whenever time has moved on). */
+  /**
+   * Reports requests older than the completion timeout (checked whenever time has moved on). Runs
+   * for every TLP: the test is kept apart from the scan, so it inlines.
+   */
   private void expire(long nowNs) {
-    {
-      if (nowNs == lastNs || waiting == 0 || nowNs <= nextExpiryNs) {
-        lastNs = nowNs;
-        return;
-      }
+    if (nowNs != lastNs && waiting != 0 && nowNs > nextExpiryNs) {
+      expireLate(nowNs);
     }
+    lastNs = nowNs;
+  }
+
+  private void expireLate(long nowNs) {
     List<Outstanding> late = new ArrayList<>();
     List<String> lateLinks = new ArrayList<>();
-    {
-      lastNs = nowNs;
-      long earliest = Long.MAX_VALUE;
-      for (LinkState s : links.values()) {
-        for (Outstanding o : s.waiting()) {
-          if (nowNs - o.sentNs > completionTimeoutNs) {
-            late.add(o);
-            lateLinks.add(s.name);
-            o.waiting = false;
-            waiting--;
-          } else {
-            earliest = Math.min(earliest, o.sentNs + completionTimeoutNs);
-          }
+    long earliest = Long.MAX_VALUE;
+    for (LinkState s : links.values()) {
+      for (Outstanding o : s.waiting()) {
+        if (nowNs - o.sentNs > completionTimeoutNs) {
+          late.add(o);
+          lateLinks.add(s.name);
+          o.waiting = false;
+          waiting--;
+        } else {
+          earliest = Math.min(earliest, o.sentNs + completionTimeoutNs);
         }
       }
-      nextExpiryNs = earliest;
     }
+    nextExpiryNs = earliest;
     for (int i = 0; i < late.size(); i++) {
       Outstanding o = late.get(i);
       TlpFacts r = o.request();
@@ -625,33 +667,15 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   // ---- limits from config space ----------------------------------------------------------------
+  //
+  // Max_Payload_Size and Max_Read_Request_Size (Device Control) and the RCB (Link Control) are read
+  // through PciFunction, which decodes them again whenever its config space has changed.
 
-  private static int pcieCap(PciFunction f) {
-    return f == null ? 0 : f.pcieCapabilityOffset();
-  }
-
-  /** Max_Payload_Size in bytes (Device Control bits 7:5), or 0 if unknown. */
-  static int maxPayload(PciFunction f) {
-    int cap = pcieCap(f);
-    return cap == 0 ? 0 : 128 << ((f.config().read16(cap + Capabilities.EXP_DEVCTL) & Capabilities.EXP_DEVCTL_PAYLOAD)
-        >>> 5);
-  }
-
-  /** Max_Read_Request_Size in bytes (Device Control bits 14:12), or 0 if unknown. */
-  static int maxReadRequest(PciFunction f) {
-    int cap = pcieCap(f);
-    return cap == 0 ? 0 : 128 << ((f.config().read16(cap + Capabilities.EXP_DEVCTL) & Capabilities.EXP_DEVCTL_READRQ)
-        >>> 12);
-  }
-
-  /** The completer's RCB: Link Control bit 3 (0: 64, 1: 128 bytes); the Root Complex's own otherwise. */
-  private int readCompletionBoundary(PcieId completer) {
-    PciFunction f = topology.function(completer);
-    int cap = pcieCap(f);
-    if (cap == 0) {
-      return RootComplex.RCB;
-    }
-    return (f.config().read16(cap + Capabilities.EXP_LNKCTL) & 0x8) != 0 ? 128 : 64;
+  /** The completer's RCB (Link Control bit 3); the Root Complex's own for a function without the capability. */
+  private int readCompletionBoundary(LinkState s, PcieId completer) {
+    PciFunction f = function(s.completer, completer);
+    int rcb = f == null ? 0 : f.readCompletionBoundary();
+    return rcb == 0 ? RootComplex.RCB : rcb;
   }
 
   // ---- reporting -------------------------------------------------------------------------------
