@@ -207,11 +207,7 @@ public final class Machine {
     if (address >= 0 && address + size <= lowRamSize) {
       return lowRam.read(address, size);
     }
-    AddressMap.Hit h = map.decode(address);
-    if (h == null) {
-      return size == 8 ? -1L : (1L << (8 * size)) - 1;
-    }
-    return h.region().read(h.offset(), size);
+    return map.read(address, size);
   }
 
   /** A CPU store; unclaimed addresses drop it. */
@@ -220,10 +216,7 @@ public final class Machine {
       lowRam.write(address, value, size);
       return;
     }
-    AddressMap.Hit h = map.decode(address);
-    if (h != null) {
-      h.region().write(h.offset(), value, size);
-    }
+    map.write(address, value, size);
   }
 
   /** Bulk RAM read for the CPU (memcpy); the range must be RAM. */

@@ -41,6 +41,35 @@ public final class AddressMap {
 
   /** The region answering {@code address}, or null when nothing decodes it. */
   public Hit decode(long address) {
+    Entry e = entry(address);
+    return e == null ? null : new Hit(e.region, e.base, address - e.base);
+  }
+
+  /**
+   * A CPU load of {@code size} bytes at {@code address}: the answer of the region that decodes it, or
+   * all ones when none does (as a read nobody claims on real hardware). The same as {@link #decode}
+   * then {@code region().read(offset(), size)}, without a {@link Hit} per access (the MMIO road).
+   */
+  public long read(long address, int size) {
+    Entry e = entry(address);
+    if (e == null) {
+      return size == 8 ? -1L : (1L << (8 * size)) - 1;
+    }
+    return e.region.read(address - e.base, size);
+  }
+
+  /** A CPU store through the map; dropped (false) when nothing decodes {@code address}. */
+  public boolean write(long address, long value, int size) {
+    Entry e = entry(address);
+    if (e == null) {
+      return false;
+    }
+    e.region.write(address - e.base, value, size);
+    return true;
+  }
+
+  /** The entry holding {@code address} (the last one found, when it still does), or null. */
+  private Entry entry(long address) {
     Entry e = last;
     if (e == null || !e.holds(address)) {
       e = map.get(address);
@@ -49,7 +78,7 @@ public final class AddressMap {
       }
       last = e;
     }
-    return new Hit(e.region, e.base, address - e.base);
+    return e;
   }
 
   /** The regions, in address order, as "[start, end) name" descriptions. */
