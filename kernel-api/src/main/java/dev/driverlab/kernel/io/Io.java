@@ -102,7 +102,7 @@ public final class Io {
             String.format("%#x", off), "size", size, "BAR length", d.resource[m.bar].len());
       }
     }
-    return k.mem().translate(addr, size);
+    return k.mem().translate(m, addr, size);
   }
 
   /** An access through a pointer with no mapping: after iounmap, a user pointer, or garbage. */

@@ -286,6 +286,20 @@ public final class KernelMemory {
     return m.io ? m : null;
   }
 
+  /**
+   * {@link #translate(long, int)} for an access at {@code va} that {@link #ioMapping} has just found
+   * inside io mapping {@code m}. While {@code m} is still the last area found (areas never overlap,
+   * and the last one is forgotten whenever an area goes away) and the access fits in it, the walk
+   * would find this very area, so the physical address comes without a second lookup; otherwise the
+   * walk runs (and faults as it would).
+   */
+  public long translate(Mapping m, long va, int len) {
+    if (m == lastHit && va >= m.va && va + len <= m.va + m.size) {
+      return m.pa(va);
+    }
+    return translate(va, len);
+  }
+
   /** Live vmalloc areas (for leak reports). */
   public List<Mapping> vmallocMappings() {
     return vmaps.values().stream().filter(m -> "vmalloc".equals(m.kind)).toList();
