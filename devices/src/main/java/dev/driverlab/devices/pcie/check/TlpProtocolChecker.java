@@ -120,54 +120,88 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   /**
-   * The checker's state for one link: its requests, found by (requester, tag) through a table per
-   * requester ID indexed by tag (a link sees few requesters).
+   * One requester ID as one link sees it: its requests, indexed by tag, and the function behind it.
+   * Found by the identity of the {@link PcieId} a TLP carries (a function's own {@code id()}
+   * instance, the same on every TLP until its bus number is captured again), so finding it costs no
+   * compare by value.
    */
+  private static final class Requester {
+    final int id;
+    final Outstanding[] byTag = new Outstanding[1024]; // 10-bit tags
+    /** The PcieId instance TLPs of this requester carried last (equal to {@link #id}). */
+    PcieId key;
+    /** The answer of {@code topology.function(functionKey)} at {@link #functionVersion} (see {@link #function}). */
+    PciFunction function;
+    PcieId functionKey;
+    long functionVersion;
+
+    Requester(int id, PcieId key) {
+      this.id = id;
+      this.key = key;
+    }
+  }
+
+  /** The checker's state for one link: its requests, by requester (a link sees few) and tag. */
   private static final class LinkState {
     final String name;
     /** The link itself, as the topology gave it at {@link #linkVersion} (see {@link #link(LinkState)}). */
     Link link;
     long linkVersion = -1;
-    /** The function last found for a requester ID on this link (see {@link #function}). */
-    final KnownFunction requester = new KnownFunction();
     /** The function last found for a completer ID (partial completions: their RCB). */
     final KnownFunction completer = new KnownFunction();
-    private int[] requesterIds = new int[2];
-    private Outstanding[][] byTag = new Outstanding[2][];
-    private int requesters;
+    private Requester[] requesters = new Requester[2];
+    private int count;
 
     LinkState(String name) {
       this.name = name;
     }
 
-    /** The record for (requester, tag), or null when there has never been one and {@code create} is false. */
-    Outstanding slot(int requesterId, int tag, boolean create) {
-      for (int i = 0; i < requesters; i++) {
-        if (requesterIds[i] == requesterId) {
-          Outstanding o = byTag[i][tag];
-          if (o == null && create) {
-            o = byTag[i][tag] = new Outstanding();
-          }
-          return o;
+    /** The requester {@code id}; null when it has never sent a request here and {@code create} is false. */
+    Requester requester(PcieId id, boolean create) {
+      Requester[] rs = requesters;
+      for (int i = 0, n = count; i < n; i++) {
+        Requester r = rs[i];
+        if (r.key == id) {
+          return r;
+        }
+      }
+      return find(id, create);
+    }
+
+    private Requester find(PcieId id, boolean create) {
+      int rid = id.requesterId();
+      for (int i = 0; i < count; i++) {
+        Requester r = requesters[i];
+        if (r.id == rid) {
+          r.key = id; // another instance of the same ID (a captured bus number): found by it from now on
+          return r;
         }
       }
       if (!create) {
         return null;
       }
-      if (requesters == requesterIds.length) {
-        requesterIds = Arrays.copyOf(requesterIds, requesters * 2);
-        byTag = Arrays.copyOf(byTag, requesters * 2);
+      if (count == requesters.length) {
+        requesters = Arrays.copyOf(requesters, count * 2);
       }
-      requesterIds[requesters] = requesterId;
-      Outstanding[] table = byTag[requesters++] = new Outstanding[1024]; // 10-bit tags
-      return table[tag] = new Outstanding();
+      Requester r = new Requester(rid, id);
+      requesters[count++] = r;
+      return r;
+    }
+
+    /** The record for {@code tag} of {@code r}, made when there has never been one. */
+    static Outstanding slot(Requester r, int tag) {
+      Outstanding o = r.byTag[tag];
+      if (o == null) {
+        o = r.byTag[tag] = new Outstanding();
+      }
+      return o;
     }
 
     /** The requests waiting on this link, in the order they started waiting (for reports and the timeout scan). */
     List<Outstanding> waiting() {
       List<Outstanding> out = new ArrayList<>();
-      for (int i = 0; i < requesters; i++) {
-        for (Outstanding o : byTag[i]) {
+      for (int i = 0; i < count; i++) {
+        for (Outstanding o : requesters[i].byTag) {
           if (o != null && o.waiting) {
             out.add(o);
           }
@@ -340,7 +374,7 @@ public final class TlpProtocolChecker implements TlpObserver {
   /** MRd, MRdLk: at most the requester's Max_Read_Request_Size; then owed {@code bytes} from {@code first}. */
   private void memoryRead(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester, int tag,
       int lengthDw, int bytes, long first) {
-    PciFunction fn = function(s.requester, requester);
+    PciFunction fn = function(s, requester);
     int mrrs = fn == null ? 0 : fn.maxReadRequestLimit();
     if (mrrs > 0 && lengthDw * 4 > mrrs) {
       readRequestTooLarge(timeNs, dir, s.name, TlpFacts.of(source), mrrs);
@@ -392,7 +426,7 @@ public final class TlpProtocolChecker implements TlpObserver {
   private void checkPayload(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester,
       int lengthDw) {
     int bytes = lengthDw * 4;
-    PciFunction fn = function(s.requester, requester);
+    PciFunction fn = function(s, requester);
     int fnMps = fn == null ? 0 : fn.maxPayloadLimit();
     if (fnMps > 0 && bytes > fnMps) {
       payloadTooLarge(timeNs, dir, s.name, source, bytes, fnMps, null);
@@ -429,7 +463,7 @@ public final class TlpProtocolChecker implements TlpObserver {
     if (dir == LinkDirection.DOWNSTREAM && !linkUp(s)) {
       return; // the model drops requests on a dead link: nobody could ever complete them
     }
-    Outstanding o = s.slot(requester.requesterId(), tag, true);
+    Outstanding o = LinkState.slot(s.requester(requester, true), tag);
     if (!o.waiting) {
       o.start(source, timeNs, dir, memoryRead, bytes, first);
       o.waiting = true;
@@ -475,7 +509,8 @@ public final class TlpProtocolChecker implements TlpObserver {
   private void completion(long timeNs, LinkDirection dir, LinkState s, Object source, TlpType t, PcieId requester,
       int tag, CplStatus status, int byteCount, int lowerAddress, int lengthDw, PcieId completer) {
     // The violations are built in methods of their own: this runs for every completion on every link.
-    Outstanding o = s.slot(requester.requesterId(), tag, false);
+    Requester r = s.requester(requester, false);
+    Outstanding o = r == null ? null : r.byTag[tag];
     if (o == null || !o.waiting) {
       unexpectedCompletion(timeNs, dir, s.name, TlpFacts.of(source));
       return;
@@ -571,7 +606,7 @@ public final class TlpProtocolChecker implements TlpObserver {
     return s.link;
   }
 
-  /** A {@code topology.function(id)} answer remembered (see {@link #function}). */
+  /** A {@code topology.function(id)} answer remembered (see {@link #function(KnownFunction, PcieId)}). */
   private static final class KnownFunction {
     PciFunction function;
     PcieId id;
@@ -579,9 +614,9 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   /**
-   * {@code topology.function(id)}, remembered in {@code k} (per link and role: a link sees few
-   * requesters, mostly one): the answer is kept while the topology's version stays and the function
-   * still has that very ID instance, so the topology would give the same answer.
+   * {@code topology.function(id)}, remembered in {@code k}: the answer is kept while the topology's
+   * version stays and the function still has that very ID instance, so the topology would give the
+   * same answer.
    */
   private PciFunction function(KnownFunction k, PcieId id) {
     PciFunction f = k.function;
@@ -594,6 +629,27 @@ public final class TlpProtocolChecker implements TlpObserver {
       k.function = f;
       k.id = id;
       k.version = topology.version(); // after the lookup, which may itself rescan
+    }
+    return f;
+  }
+
+  /**
+   * The function behind requester {@code id} of a TLP on link {@code s} ({@code topology.function(id)}),
+   * remembered with the link's record of that requester, on the same terms as
+   * {@link #function(KnownFunction, PcieId)}.
+   */
+  private PciFunction function(LinkState s, PcieId id) {
+    Requester r = s.requester(id, true);
+    PciFunction f = r.function;
+    long v = topology.version();
+    if (f != null && r.functionKey == id && f.id() == id && r.functionVersion == v && v != FabricTopology.UNTRACKED) {
+      return f;
+    }
+    f = topology.function(id);
+    if (f != null && f.id() == id) {
+      r.function = f;
+      r.functionKey = id;
+      r.functionVersion = topology.version(); // after the lookup, which may itself rescan
     }
     return f;
   }
