@@ -214,7 +214,6 @@ public final class TlpProtocolChecker implements TlpObserver {
 
   private final FabricTopology topology;
   private final long completionTimeoutNs;
-  /** Per-link state by link name; iterated (in this map's order) for reports. */
   /** Every link seen, in the order first seen: reports that walk all links list them in that order. */
   private final Map<String, LinkState> links = new LinkedHashMap<>();
   /**
@@ -225,6 +224,9 @@ public final class TlpProtocolChecker implements TlpObserver {
    */
   private final String[] recentNames = new String[32];
   private final LinkState[] recentStates = new LinkState[32];
+  /** The states of the two links seen last (see {@link #state}); {@link #replaceState1} says which a miss replaces. */
+  private LinkState state0, state1;
+  private boolean replaceState1;
   /** Requests waiting on all links. */
   private int waiting;
   /** Counts requests as they start waiting (their {@link Outstanding#order}). */
@@ -298,12 +300,12 @@ public final class TlpProtocolChecker implements TlpObserver {
       completion(timeNs, dir, s, tlp, t, tlp.requester(), tlp.tag(), tlp.status(), tlp.byteCount(),
           tlp.lowerAddress(), tlp.lengthDw(), tlp.completer());
     } else if (t == TlpType.MRD || t == TlpType.MRDLK) {
-      memoryRead(timeNs, dir, s, tlp, tlp.requester(), tlp.tag(), tlp.lengthDw(), tlp.requestByteLength(),
-          tlp.requestFirstByteAddress());
+      memoryRead(timeNs, dir, s, tlp, s.requester(tlp.requester(), true), tlp.tag(), tlp.lengthDw(),
+          tlp.requestByteLength(), tlp.requestFirstByteAddress());
     } else if (t == TlpType.MWR) {
-      checkPayload(timeNs, dir, s, tlp, tlp.requester(), tlp.lengthDw());
+      checkPayload(timeNs, dir, s, tlp, s.requester(tlp.requester(), true), tlp.lengthDw());
     } else if (t.nonPosted()) {
-      request(timeNs, dir, s, tlp, tlp.requester(), tlp.tag(), false, 4, 0);
+      request(timeNs, dir, s, tlp, s.requester(tlp.requester(), true), tlp.tag(), false, 4, 0);
     }
   }
 
@@ -331,11 +333,12 @@ public final class TlpProtocolChecker implements TlpObserver {
       completion(timeNs, dir, s, f, t, f.requester(), f.tag(), f.status(), f.byteCount(), f.lowerAddress(),
           f.lengthDw(), f.completer());
     } else if (t == TlpType.MRD || t == TlpType.MRDLK) {
-      memoryRead(timeNs, dir, s, f, f.requester(), f.tag(), f.lengthDw(), f.requestBytes(), f.firstByteAddress());
+      memoryRead(timeNs, dir, s, f, s.requester(f.requester(), true), f.tag(), f.lengthDw(), f.requestBytes(),
+          f.firstByteAddress());
     } else if (t == TlpType.MWR) {
-      checkPayload(timeNs, dir, s, f, f.requester(), f.lengthDw());
+      checkPayload(timeNs, dir, s, f, s.requester(f.requester(), true), f.lengthDw());
     } else if (t.nonPosted()) {
-      request(timeNs, dir, s, f, f.requester(), f.tag(), false, 4, 0);
+      request(timeNs, dir, s, f, s.requester(f.requester(), true), f.tag(), false, 4, 0);
     }
   }
 
@@ -372,9 +375,9 @@ public final class TlpProtocolChecker implements TlpObserver {
   // inline).
 
   /** MRd, MRdLk: at most the requester's Max_Read_Request_Size; then owed {@code bytes} from {@code first}. */
-  private void memoryRead(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester, int tag,
+  private void memoryRead(long timeNs, LinkDirection dir, LinkState s, Object source, Requester requester, int tag,
       int lengthDw, int bytes, long first) {
-    PciFunction fn = function(s, requester);
+    PciFunction fn = function(requester);
     int mrrs = fn == null ? 0 : fn.maxReadRequestLimit();
     if (mrrs > 0 && lengthDw * 4 > mrrs) {
       readRequestTooLarge(timeNs, dir, s.name, TlpFacts.of(source), mrrs);
@@ -423,10 +426,10 @@ public final class TlpProtocolChecker implements TlpObserver {
    * §2.2.2: a payload of {@code lengthDw} no larger than the Max_Payload_Size of the function
    * {@code requester} (the requester of an MWr, or the one a CplD returns to) and of the link's port.
    */
-  private void checkPayload(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester,
+  private void checkPayload(long timeNs, LinkDirection dir, LinkState s, Object source, Requester requester,
       int lengthDw) {
     int bytes = lengthDw * 4;
-    PciFunction fn = function(s, requester);
+    PciFunction fn = function(requester);
     int fnMps = fn == null ? 0 : fn.maxPayloadLimit();
     if (fnMps > 0 && bytes > fnMps) {
       payloadTooLarge(timeNs, dir, s.name, source, bytes, fnMps, null);
@@ -458,12 +461,12 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   /** A non-posted request starts waiting for its completion (see {@link Outstanding#start}). */
-  private void request(long timeNs, LinkDirection dir, LinkState s, Object source, PcieId requester, int tag,
+  private void request(long timeNs, LinkDirection dir, LinkState s, Object source, Requester requester, int tag,
       boolean memoryRead, int bytes, long first) {
     if (dir == LinkDirection.DOWNSTREAM && !linkUp(s)) {
       return; // the model drops requests on a dead link: nobody could ever complete them
     }
-    Outstanding o = LinkState.slot(s.requester(requester, true), tag);
+    Outstanding o = LinkState.slot(requester, tag);
     if (!o.waiting) {
       o.start(source, timeNs, dir, memoryRead, bytes, first);
       o.waiting = true;
@@ -516,7 +519,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       return;
     }
     if (t.hasData()) {
-      checkPayload(timeNs, dir, s, source, requester, lengthDw);
+      checkPayload(timeNs, dir, s, source, r, lengthDw);
     }
     if (!o.memoryRead || status != CplStatus.SC || !t.hasData()) {
       if (o.memoryRead && byteCount != o.remaining) {
@@ -634,12 +637,11 @@ public final class TlpProtocolChecker implements TlpObserver {
   }
 
   /**
-   * The function behind requester {@code id} of a TLP on link {@code s} ({@code topology.function(id)}),
-   * remembered with the link's record of that requester, on the same terms as
-   * {@link #function(KnownFunction, PcieId)}.
+   * The function behind requester {@code r} of a TLP ({@code topology.function(r.key)}), remembered
+   * with the link's record of that requester, on the same terms as {@link #function(KnownFunction, PcieId)}.
    */
-  private PciFunction function(LinkState s, PcieId id) {
-    Requester r = s.requester(id, true);
+  private PciFunction function(Requester r) {
+    PcieId id = r.key;
     PciFunction f = r.function;
     long v = topology.version();
     if (f != null && r.functionKey == id && f.id() == id && r.functionVersion == v && v != FabricTopology.UNTRACKED) {
@@ -659,17 +661,40 @@ public final class TlpProtocolChecker implements TlpObserver {
     return l != null ? l.isUp() : topology.linkUp(s.name);
   }
 
-  /** The state of the link named {@code link} (see {@link #recentNames}). */
+  /**
+   * The state of the link named {@code link}. The two links seen last are compared first, by the
+   * identity of the name (the fabric passes each link's own final name instance, so no hash is
+   * needed): a request and its completion cross the same links in opposite orders (A B B A), so both
+   * stay here. A hit stores nothing (a reference stored into this long-lived object would cost a G1
+   * card-marking barrier); a miss goes through {@link #recentNames} and replaces the older one.
+   */
   private LinkState state(String link) {
+    LinkState s = state0;
+    if (s != null && s.name == link) {
+      return s;
+    }
+    s = state1;
+    if (s != null && s.name == link) {
+      return s;
+    }
+    return stateMiss(link);
+  }
+
+  private LinkState stateMiss(String link) {
     int h = link == null ? 0 : link.hashCode();
     int i = (h ^ h >>> 16) & (recentNames.length - 1);
     LinkState s = recentStates[i];
-    if (recentNames[i] == link && s != null) {
-      return s;
+    if (recentNames[i] != link || s == null) {
+      s = links.computeIfAbsent(link, LinkState::new);
+      recentNames[i] = link;
+      recentStates[i] = s;
     }
-    s = links.computeIfAbsent(link, LinkState::new);
-    recentNames[i] = link;
-    recentStates[i] = s;
+    if (replaceState1) {
+      state1 = s;
+    } else {
+      state0 = s;
+    }
+    replaceState1 = !replaceState1;
     return s;
   }
 
