@@ -78,8 +78,9 @@ public final class KernelChecks {
       if (!c.observing) {
         c.observing = true;
         kernel.machine().fabric().addObserver(c.dmaTlp);
-        // The link protocol checker costs about a microsecond per MMIO round trip; -Ddriverlab.protocolCheck=false
-        // leaves it out (benchmarks of the sandbox itself). On by default: a broken device model fails loudly.
+        // The link protocol checker looks at every TLP on every link (an MMIO read behind the switch is four
+        // checks); -Ddriverlab.protocolCheck=false leaves it out (benchmarks of the sandbox itself). On by
+        // default: a broken device model fails loudly.
         if (!"false".equals(System.getProperty("driverlab.protocolCheck"))) {
           kernel.machine().fabric().addObserver(c.protocol);
         }
