@@ -374,13 +374,22 @@ public final class TlpProtocolChecker implements TlpObserver {
   // (from the source, TlpFacts.of(source)), so the per-TLP code stays small (and cheap for the JIT to
   // inline).
 
+  /**
+   * The smallest Max_Payload_Size and Max_Read_Request_Size there is (128 bytes, encoding 000b; every
+   * encoding is 128 &lt;&lt; n): a TLP of at most this many bytes cannot break either limit, so the
+   * limits are not even looked up for it (an MMIO read's MRd and CplD, most MWr of a driver).
+   */
+  private static final int SMALLEST_LIMIT = 128;
+
   /** MRd, MRdLk: at most the requester's Max_Read_Request_Size; then owed {@code bytes} from {@code first}. */
   private void memoryRead(long timeNs, LinkDirection dir, LinkState s, Object source, Requester requester, int tag,
       int lengthDw, int bytes, long first) {
-    PciFunction fn = function(requester);
-    int mrrs = fn == null ? 0 : fn.maxReadRequestLimit();
-    if (mrrs > 0 && lengthDw * 4 > mrrs) {
-      readRequestTooLarge(timeNs, dir, s.name, TlpFacts.of(source), mrrs);
+    if (lengthDw * 4 > SMALLEST_LIMIT) {
+      PciFunction fn = function(requester);
+      int mrrs = fn == null ? 0 : fn.maxReadRequestLimit();
+      if (mrrs > 0 && lengthDw * 4 > mrrs) {
+        readRequestTooLarge(timeNs, dir, s.name, TlpFacts.of(source), mrrs);
+      }
     }
     request(timeNs, dir, s, source, requester, tag, true, Math.max(1, bytes), first);
   }
@@ -429,6 +438,9 @@ public final class TlpProtocolChecker implements TlpObserver {
   private void checkPayload(long timeNs, LinkDirection dir, LinkState s, Object source, Requester requester,
       int lengthDw) {
     int bytes = lengthDw * 4;
+    if (bytes <= SMALLEST_LIMIT) {
+      return;
+    }
     PciFunction fn = function(requester);
     int fnMps = fn == null ? 0 : fn.maxPayloadLimit();
     if (fnMps > 0 && bytes > fnMps) {
