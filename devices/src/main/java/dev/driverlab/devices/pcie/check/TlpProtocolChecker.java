@@ -156,7 +156,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       this.name = name;
     }
 
-    /** The requester {@code id}; null when it has never sent a request here and {@code create} is false. */
+    /** The requester {@code id} (made for the first TLP that needed it); null if none and not {@code create}. */
     Requester requester(PcieId id, boolean create) {
       Requester[] rs = requesters;
       for (int i = 0, n = count; i < n; i++) {
