@@ -59,10 +59,16 @@ final class DmaRegionIndex {
   @SuppressWarnings("unchecked")
   void remove(DmaCore.Entry e) {
     long s = start.applyAsLong(e);
-    Object v = byStart.get(s);
+    // One search, not a get and then a remove: a start address nearly always holds e alone.
+    Object v = byStart.remove(s);
     if (v == e) {
-      byStart.remove(s);
-    } else if (v instanceof List<?> raw) {
+      modCount++;
+      return;
+    }
+    if (v != null) {
+      byStart.put(s, v); // someone else's, or several: put back and edit below
+    }
+    if (v instanceof List<?> raw) {
       List<DmaCore.Entry> l = (List<DmaCore.Entry>) raw;
       if (l.remove(e) && l.size() == 1) {
         byStart.put(s, l.get(0));
