@@ -35,6 +35,23 @@ final class DmaRegionIndex {
   private long cacheKey;
   private long cacheNext;
   private Object cacheValue;
+  /**
+   * The start key {@link #add} last filed a region under and what that key holds then: dma_map_sg
+   * marks each handle checked ({@link #forEachAt}) right after mapping it. Valid while the index is
+   * unchanged since ({@code addMod == modCount}).
+   */
+  private long addMod = -1;
+  private long addKey;
+  private Object addValue;
+  /**
+   * A span [gapLo, gapHi) that no region shares a byte with, found by the last {@link #overlapping}
+   * that came back empty: every CPU access to memory outside the streaming buffers (an SG list the
+   * driver writes word by word, say) asks, and they cluster. Valid while the index is unchanged
+   * ({@code gapMod == modCount}; maxSize only grows on an add, which changes modCount too).
+   */
+  private long gapMod = -1;
+  private long gapLo;
+  private long gapHi;
 
   DmaRegionIndex(ToLongFunction<DmaCore.Entry> start) {
     this.start = start;
@@ -54,6 +71,9 @@ final class DmaRegionIndex {
     }
     maxSize = Math.max(maxSize, e.size);
     modCount++;
+    addMod = modCount;
+    addKey = s;
+    addValue = v == null ? e : byStart.get(s);
   }
 
   @SuppressWarnings("unchecked")
@@ -98,7 +118,7 @@ final class DmaRegionIndex {
   /** Runs {@code action} on every region starting exactly at {@code start}, oldest first. */
   @SuppressWarnings("unchecked")
   void forEachAt(long start, Consumer<DmaCore.Entry> action) {
-    Object v = byStart.get(start);
+    Object v = addMod == modCount && start == addKey ? addValue : byStart.get(start);
     if (v instanceof DmaCore.Entry e) {
       action.accept(e);
     } else if (v != null) {
@@ -167,8 +187,21 @@ final class DmaRegionIndex {
   /** Every region sharing at least one byte with [addr, addr+len) that {@code ok} accepts. */
   @SuppressWarnings("unchecked")
   List<DmaCore.Entry> overlapping(long addr, long len, Predicate<DmaCore.Entry> ok) {
+    if (gapMod == modCount && addr >= gapLo && addr + len <= gapHi) {
+      return List.of();
+    }
     List<DmaCore.Entry> out = null;
-    for (Map.Entry<Long, Object> at = byStart.lowerEntry(addr + len); at != null && at.getKey() + maxSize > addr;
+    Map.Entry<Long, Object> below = byStart.lowerEntry(addr + len);
+    if (below == null || below.getKey() + maxSize <= addr) {
+      // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
+      // the furthest a region below can reach to the next start above.
+      Long above = byStart.ceilingKey(addr + len);
+      gapLo = below == null ? Long.MIN_VALUE : below.getKey() + maxSize;
+      gapHi = above == null ? Long.MAX_VALUE : above;
+      gapMod = modCount;
+      return List.of();
+    }
+    for (Map.Entry<Long, Object> at = below; at != null && at.getKey() + maxSize > addr;
         at = byStart.lowerEntry(at.getKey())) {
       Object v = at.getValue();
       if (v instanceof DmaCore.Entry x) {
