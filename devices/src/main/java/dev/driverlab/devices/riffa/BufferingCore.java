@@ -103,7 +103,6 @@ public abstract class BufferingCore implements ChannelCore {
   }
 
   private void send(ChannelPort port) {
-    int b = port.wordsPerBeat();
     while (true) {
       if (sending == null) {
         sending = replies.poll();
@@ -113,9 +112,10 @@ public abstract class BufferingCore implements ChannelCore {
         sendIndex = 0;
         port.txStart(sending.length, 0, true);
       }
-      while (sendIndex < sending.length) {
-        int taken = port.txWrite(sending, sendIndex, sending.length - sendIndex);
-        sendIndex += taken * b;
+      if (sendIndex < sending.length) {
+        // The port takes what fits and streams the rest from the array as room frees up; txReady
+        // comes when the rest may fit.
+        sendIndex = port.txStream(sending, sendIndex);
         if (sendIndex < sending.length) {
           return; // a beat was refused: wait for txReady
         }
