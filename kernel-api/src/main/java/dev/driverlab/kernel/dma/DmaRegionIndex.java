@@ -3,8 +3,6 @@ package dev.driverlab.kernel.dma;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
@@ -19,8 +17,11 @@ import java.util.function.ToLongFunction;
  * it: a map and unmap per page make and drop no list, and a lookup follows one pointer less.
  */
 final class DmaRegionIndex {
-  /** Start address → the {@link DmaCore.Entry} there, or an {@code ArrayList} of them (two or more). */
-  private final TreeMap<Long, Object> byStart = new TreeMap<>();
+  /**
+   * Start address → the {@link DmaCore.Entry} there, or an {@code ArrayList} of them (two or more).
+   * Primitive sorted chunks rather than a TreeMap: see {@link LongSortedMap}.
+   */
+  private final LongSortedMap byStart = new LongSortedMap();
   private final ToLongFunction<DmaCore.Entry> start;
   private long maxSize;
   /** Bumped by every add and remove: the lookup cache below is valid only while it is unchanged. */
@@ -144,22 +145,21 @@ final class DmaRegionIndex {
         return x;
       }
     }
-    // Walk the start keys downwards from addr with floorEntry/lowerEntry (no map views or iterators;
-    // an entry gives key and regions in one search, where floorKey and then get would take two).
-    Map.Entry<Long, Object> at = byStart.floorEntry(addr);
-    if (at != null) {
-      Long next = byStart.higherKey(at.getKey());
-      cacheKey = at.getKey();
-      cacheNext = next != null ? next : Long.MAX_VALUE;
-      cacheValue = at.getValue();
+    // Walk the start keys downwards from addr (positions in the sorted map: the next key is beside).
+    long at = byStart.floor(addr);
+    if (at >= 0) {
+      long next = byStart.next(at);
+      cacheKey = byStart.keyAt(at);
+      cacheNext = next >= 0 ? byStart.keyAt(next) : Long.MAX_VALUE;
+      cacheValue = byStart.valueAt(at);
       cacheMod = modCount;
     }
-    while (at != null && at.getKey() + maxSize > addr) {
-      DmaCore.Entry x = firstContaining(at.getValue(), addr, len, dev);
+    while (at >= 0 && byStart.keyAt(at) + maxSize > addr) {
+      DmaCore.Entry x = firstContaining(byStart.valueAt(at), addr, len, dev);
       if (x != null) {
         return x;
       }
-      at = byStart.lowerEntry(at.getKey());
+      at = byStart.prev(at);
     }
     return null;
   }
@@ -191,19 +191,18 @@ final class DmaRegionIndex {
       return List.of();
     }
     List<DmaCore.Entry> out = null;
-    Map.Entry<Long, Object> below = byStart.lowerEntry(addr + len);
-    if (below == null || below.getKey() + maxSize <= addr) {
+    long below = byStart.lower(addr + len);
+    if (below < 0 || byStart.keyAt(below) + maxSize <= addr) {
       // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
       // the furthest a region below can reach to the next start above.
-      Long above = byStart.ceilingKey(addr + len);
-      gapLo = below == null ? Long.MIN_VALUE : below.getKey() + maxSize;
-      gapHi = above == null ? Long.MAX_VALUE : above;
+      long above = byStart.next(below);
+      gapLo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxSize;
+      gapHi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
       gapMod = modCount;
       return List.of();
     }
-    for (Map.Entry<Long, Object> at = below; at != null && at.getKey() + maxSize > addr;
-        at = byStart.lowerEntry(at.getKey())) {
-      Object v = at.getValue();
+    for (long at = below; at >= 0 && byStart.keyAt(at) + maxSize > addr; at = byStart.prev(at)) {
+      Object v = byStart.valueAt(at);
       if (v instanceof DmaCore.Entry x) {
         out = addIfOverlapping(out, x, addr, len, ok);
         continue;
