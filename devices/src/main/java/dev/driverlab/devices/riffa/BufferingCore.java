@@ -22,8 +22,19 @@ public abstract class BufferingCore implements ChannelCore {
   private final ArrayDeque<int[]> replies = new ArrayDeque<>();
   private int[] sending;
   private int sendIndex;
+  /**
+   * A message array handed to {@link #reply} whole (no copy) and come back as the reply once sent:
+   * reused as {@link #collected} for a later message. A host that sends messages of one size then
+   * costs no copy and no allocation per message (a 64 MiB message was a 64 MiB copy each).
+   */
+  private int[] handedOver;
+  private int[] spare;
 
-  /** The answer to one message; may return {@code words} itself, changed or not. */
+  /**
+   * The answer to one message; may return {@code words} itself, changed or not. Do not keep
+   * {@code words} past the call: once a reply that is {@code words} has been sent, the array collects
+   * a later message.
+   */
   protected abstract int[] reply(int[] words);
 
   @Override
@@ -69,7 +80,17 @@ public abstract class BufferingCore implements ChannelCore {
     if (expecting == 0) {
       expecting = -1;
       if (currentLast) {
-        replies.add(reply(Arrays.copyOf(collected, collectedWords)));
+        int[] message;
+        if (collectedWords == collected.length) {
+          // The buffer is exactly the message: hand it over, and collect the next one elsewhere.
+          message = collected;
+          handedOver = message;
+          collected = spare != null ? spare : new int[256];
+          spare = null;
+        } else {
+          message = Arrays.copyOf(collected, collectedWords);
+        }
+        replies.add(reply(message));
         collectedWords = 0;
         send(port);
       }
@@ -82,7 +103,6 @@ public abstract class BufferingCore implements ChannelCore {
   }
 
   private void send(ChannelPort port) {
-    int b = port.wordsPerBeat();
     while (true) {
       if (sending == null) {
         sending = replies.poll();
@@ -92,14 +112,24 @@ public abstract class BufferingCore implements ChannelCore {
         sendIndex = 0;
         port.txStart(sending.length, 0, true);
       }
-      while (sendIndex < sending.length) {
-        int taken = port.txWrite(sending, sendIndex, sending.length - sendIndex);
-        sendIndex += taken * b;
+      if (sendIndex < sending.length) {
+        // The port takes what fits and streams the rest from the array as room frees up; txReady
+        // comes when the rest may fit.
+        sendIndex = port.txStream(sending, sendIndex);
         if (sendIndex < sending.length) {
           return; // a beat was refused: wait for txReady
         }
       }
       port.txEnd();
+      if (sending == handedOver) {
+        // Sent: the port copied its words, and reply gave it back, so nobody else holds it.
+        spare = null;
+        collected = collectedWords == 0 && collected.length < sending.length ? sending : collected;
+        if (collected != sending) {
+          spare = sending;
+        }
+        handedOver = null;
+      }
       sending = null;
     }
   }
@@ -111,5 +141,6 @@ public abstract class BufferingCore implements ChannelCore {
     replies.clear();
     sending = null;
     sendIndex = 0;
+    handedOver = null;
   }
 }

@@ -115,6 +115,11 @@ final class Channel implements ChannelPort {
   }
 
   @Override
+  public int txStream(int[] src, int from) {
+    return tx.stream(src, from);
+  }
+
+  @Override
   public void txEnd() {
     tx.end();
   }

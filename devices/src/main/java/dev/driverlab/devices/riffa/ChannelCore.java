@@ -45,7 +45,10 @@ public interface ChannelCore {
    */
   default void rxEnd(ChannelPort port, long wordsReceived) {}
 
-  /** {@code CHNL_TX_DATA_REN} rose again after {@link ChannelPort#txWrite} refused a beat. */
+  /**
+   * {@code CHNL_TX_DATA_REN} rose again after {@link ChannelPort#txWrite} refused a beat. While the core
+   * streams a transmit ({@link ChannelPort#txStream}) it comes only when the rest of the stream may fit.
+   */
   default void txReady(ChannelPort port) {}
 
   /**

@@ -95,6 +95,23 @@ public interface ChannelPort {
   }
 
   /**
+   * Streams the rest of a transmit's words, {@code src[from, src.length)}: offers them as
+   * {@link #txWrite(int[], int, int)} does, and lets the port go on taking from {@code src} by itself
+   * whenever FIFO room frees up, for as long as what it takes leaves words over. The core then hears
+   * {@link ChannelCore#txReady} only when the rest may fit (it can then finish the transmit), not once
+   * per TLP the port writes. Returns how far into {@code src} the port has taken, a padded final beat
+   * counting up to {@code src.length}; from txReady, call again with that index (an index the port has
+   * already passed resumes where the port is). The core must leave {@code src[from..]} unchanged until
+   * all of it is taken, and not mix other writes into the same transmit meanwhile.
+   *
+   * @throws IllegalStateException if no transmit is open
+   */
+  default int txStream(int[] src, int from) {
+    int taken = txWrite(src, from, src.length - from);
+    return (int) Math.min((long) from + (long) taken * wordsPerBeat(), src.length);
+  }
+
+  /**
    * Drops {@code CHNL_TX}: the transmit is closed. Closing before all announced words were written
    * ends the host receive early with the words delivered so far. A no-op if no transmit is open.
    */

@@ -13,7 +13,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.function.IntFunction;
 
 /**
@@ -54,16 +53,10 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   /** Little-endian int view of a byte[]: TLP payload bytes to and from 32-bit words. */
   private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /**
-   * Events scheduled by {@link #later} that reset must cancel, oldest first. Fired ones are not removed
-   * one by one (that took a hash set entry and a wrapper per event): those at the front go as new ones
-   * come (events mostly fire in the order they were made), the rest whenever the queue doubles.
-   * Cancelling a fired event is a no-op, so reset cancels exactly the events still pending, as before.
-   */
-  private final ArrayDeque<VirtualClock.Event> pending = new ArrayDeque<>();
-  private int pruneAt = 64;
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
+  /** The machine's clock, looked up once (a model is plugged into one machine for good). */
+  private VirtualClock clock;
   private long readLinkFreeNs;
   private long writeLinkFreeNs;
   private boolean plugged;
@@ -152,11 +145,10 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
 
   /** {@code RST_OUT}: everything but the configuration back to power-on state. */
   private void resetCore() {
-    for (VirtualClock.Event e : pending) {
-      e.cancel();
+    // Every event of this endpoint is scheduled with it as owner (later): the clock drops those pending.
+    if (plugged()) {
+      vclock().cancelOwnedBy(this);
     }
-    pending.clear();
-    pruneAt = 64;
     irq.reset();
     for (Channel ch : channels) {
       ch.reset();
@@ -266,7 +258,15 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   }
 
   long nowNs() {
-    return clock().nowNs();
+    return vclock().nowNs();
+  }
+
+  private VirtualClock vclock() {
+    VirtualClock c = clock;
+    if (c == null) {
+      c = clock = clock();
+    }
+    return c;
   }
 
   private byte[] tlpBytes(int words) {
@@ -337,14 +337,20 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
    * once ({@link #label}) and their actions once where they can: this runs for every TLP.
    */
   void later(long delayNs, EventLabel label, Runnable action) {
-    pending.addLast(schedule(delayNs, label, action));
-    while (!pending.peekFirst().pending()) {
-      pending.pollFirst();
-    }
-    if (pending.size() >= pruneAt) {
-      pending.removeIf(e -> !e.pending());
-      pruneAt = Math.max(64, 2 * pending.size());
-    }
+    vclock().schedule(delayNs, label, action, this);
+  }
+
+  /**
+   * Holds the place of an engine step that may turn out to have nothing to do; see
+   * {@link VirtualClock#reserveSeq()}. Schedule it with {@link #laterReserved} in the same instant.
+   */
+  long reserveStep() {
+    return vclock().reserveSeq();
+  }
+
+  /** Schedules, with no delay, a step whose place {@link #reserveStep()} reserved. */
+  void laterReserved(long reservedSeq, EventLabel label, Runnable action) {
+    vclock().scheduleReserved(reservedSeq, 0, label, action, this);
   }
 
   /** As {@link #later(long, EventLabel, Runnable)} with a one-off label (user cores' own events). */

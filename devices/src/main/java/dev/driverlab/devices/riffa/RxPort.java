@@ -39,6 +39,15 @@ final class RxPort implements SgRequester.Listener {
   private boolean inFlight;
   private int inFlightWords;
   private boolean stepQueued;
+  /**
+   * While {@link #dataArrived} hands words to the core, a kick only reserves the step's place
+   * ({@link #kickSeq}): dataArrived steps right after, and if that issues the next read the queued step
+   * would find a read in flight and do nothing, so it is not scheduled at all. If the engine still
+   * waits, the step is scheduled in the reserved place, where the kick would have put it.
+   */
+  private boolean deferKick;
+  private boolean kickDeferred;
+  private long kickSeq;
   private long elemAddr;
   private long elemLeft;
   /**
@@ -156,7 +165,12 @@ final class RxPort implements SgRequester.Listener {
   private void kick() {
     if (!stepQueued && !inFlight && state == State.READING) {
       stepQueued = true;
-      ep.later(0, readLabel, readStep);
+      if (deferKick) {
+        kickDeferred = true;
+        kickSeq = ep.reserveStep();
+      } else {
+        ep.later(0, readLabel, readStep);
+      }
     }
   }
 
@@ -209,8 +223,23 @@ final class RxPort implements SgRequester.Listener {
     inFlightWords = 0;
     fifo.addAll(inFlightData, 0, n);
     received += n;
-    ch.core().rxData(ch);
+    deferKick = true;
+    try {
+      ch.core().rxData(ch);
+    } finally {
+      deferKick = false;
+    }
     step();
+    if (kickDeferred) {
+      kickDeferred = false;
+      if (inFlight) {
+        // The step would run before this read's data event (same instant or earlier, and scheduled
+        // first) and find the read in flight: nothing to do. Until then a kick finds inFlight as well.
+        stepQueued = false;
+      } else {
+        ep.laterReserved(kickSeq, readLabel, readStep);
+      }
+    }
   }
 
   private void finishReading() {
@@ -260,7 +289,7 @@ final class RxPort implements SgRequester.Listener {
     doneLen = 0;
     lastDoneRead = true;
     len = requested = received = 0;
-    userAcked = error = inFlight = stepQueued = false;
+    userAcked = error = inFlight = stepQueued = deferKick = kickDeferred = false;
     inFlightWords = 0;
     elemLeft = 0;
     fifo.clear();

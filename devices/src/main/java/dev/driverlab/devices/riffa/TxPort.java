@@ -62,6 +62,12 @@ final class TxPort implements SgRequester.Listener {
   private boolean inFlight;
   private boolean stepQueued;
   private boolean coreWaiting;
+  /**
+   * The words a core streams ({@link #stream}): {@code streamSrc[streamPos..]} are still to take, for
+   * the open transmit; null when no stream is under way.
+   */
+  private int[] streamSrc;
+  private int streamPos;
   /** The payload of the MWr being issued (its words leave the FIFO; the TLP copies them). */
   private int[] payload = new int[0];
   private final EventLabel renLabel;
@@ -136,6 +142,7 @@ final class TxPort implements SgRequester.Listener {
     if (offset < 0) {
       throw new IllegalArgumentException("CHNL_TX_OFF must be 0..2^31-1 words: " + offset);
     }
+    streamSrc = null;
     open = new Txn(len, offset, last);
     queue.add(open);
     kick();
@@ -191,7 +198,38 @@ final class TxPort implements SgRequester.Listener {
     return taken;
   }
 
+  /** {@link ChannelPort#txStream}: offers {@code src[from..]} and keeps the rest as the stream. */
+  int stream(int[] src, int from) {
+    if (src == streamSrc) {
+      from = Math.max(from, streamPos); // words taken while the core slept are not taken again
+    }
+    int taken = write(src, from, src.length - from);
+    int pos = (int) Math.min((long) from + (long) taken * ep.wordsPerBeat(), src.length);
+    streamSrc = pos < src.length ? src : null;
+    streamPos = pos;
+    return pos;
+  }
+
+  /**
+   * Whether taking from the stream now does all that waking the core would: the core's txReady would
+   * stream again, and the FIFO cannot take the rest (nor reach the transmit's announced length, beyond
+   * which words are taken and dropped), so it takes what fits, is refused, and waits again. The
+   * transmit then stays unfinished and nothing else happens; when the rest may fit, the core is woken
+   * as before and finishes the transmit itself.
+   */
+  private boolean streamWouldOnlyFill() {
+    if (streamSrc == null || open == null) {
+      return false;
+    }
+    int b = ep.wordsPerBeat();
+    int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
+    int free = Math.max(0, capacity - (open.words.size() + b - 1) / b);
+    long restBeats = ((long) streamSrc.length - streamPos + b - 1) / b;
+    return restBeats > free && open.len - open.accepted > (long) free * b;
+  }
+
   void end() {
+    streamSrc = null;
     if (open != null) {
       open.closed = true;
       open = null;
@@ -302,12 +340,22 @@ final class TxPort implements SgRequester.Listener {
       payload = new int[n];
     }
     cur.words.poll(payload, 0, n);
-    wakeCore();
+    // Room freed: a waiting core is woken here (its place in the event order is taken now), unless it
+    // streams and would only refill the FIFO, which the port then does itself once the write is out.
+    boolean wake = coreWaiting;
+    long wakeSeq = 0;
+    if (wake) {
+      coreWaiting = false;
+      wakeSeq = ep.reserveStep();
+    }
     DmaResult r = ep.dmaWriteWords(elemAddr, payload, 0, n);
     if (!r.ok()) {
       ep.complain("channel %d: host-receive write of %d bytes at %#x failed (%s); receive ends after %d words",
           ch.channel(), 4 * n, elemAddr, r, sent);
       error = true;
+      if (wake) {
+        ep.laterReserved(wakeSeq, renLabel, coreReady);
+      }
       return true;
     }
     sent += n;
@@ -316,6 +364,18 @@ final class TxPort implements SgRequester.Listener {
     txLenReg = cur.len - sent;
     inFlight = true;
     ep.later(ep.writeLinkDelayNs(4L * n), writtenLabel, written);
+    if (wake) {
+      if (streamWouldOnlyFill()) {
+        // What the core's txReady would do at its place, done now: the same words from the same stream
+        // fill the same room (only the core fills this FIFO, and only the next write empties it; the
+        // one just issued is in flight, so the kick in write schedules nothing, as it would not there).
+        // A core call in between is refused where it would have taken those words itself: the FIFO, the
+        // stream position and the refusal afterwards are the same either way.
+        stream(streamSrc, streamPos);
+      } else {
+        ep.laterReserved(wakeSeq, renLabel, coreReady);
+      }
+    }
     return false;
   }
 
@@ -344,5 +404,7 @@ final class TxPort implements SgRequester.Listener {
     lastDoneRead = true;
     sent = elemAddr = elemLeft = 0;
     error = inFlight = stepQueued = coreWaiting = false;
+    streamSrc = null;
+    streamPos = 0;
   }
 }

@@ -23,15 +23,18 @@ public final class VirtualClock {
     /** The label: a String, or a {@code Supplier<String>} rendered only when someone asks. */
     private final Object what;
     private final Runnable action;
+    /** Who may cancel it wholesale ({@link #cancelOwnedBy}); null for most events. */
+    private final Object owner;
     private boolean cancelled;
     private boolean fired;
 
-    private Event(VirtualClock clock, long when, long seq, Object what, Runnable action) {
+    private Event(VirtualClock clock, long when, long seq, Object what, Runnable action, Object owner) {
       this.clock = clock;
       this.when = when;
       this.seq = seq;
       this.what = what;
       this.action = action;
+      this.owner = owner;
     }
 
     public long when() {
@@ -126,10 +129,67 @@ public final class VirtualClock {
     return scheduleAt(whenNs, (Object) what, action);
   }
 
-  private Event schedule(long delayNs, Object what, Runnable action) {
+  /**
+   * As {@link #schedule(long, Supplier, Runnable)} for an event that {@link #cancelOwnedBy}({@code owner})
+   * cancels while it is pending: a device model that drops all its work on reset need not keep a list
+   * of the events it scheduled (that cost a queue entry per event, and device engines make one per TLP).
+   */
+  public Event schedule(long delayNs, Supplier<String> what, Runnable action, Object owner) {
+    checkDelay(delayNs, what);
+    return insert(now + delayNs, seq++, what, action, owner);
+  }
+
+  /**
+   * Takes the next sequence number now for an event that may be scheduled later in the same instant
+   * with {@link #scheduleReserved}: it then runs exactly where an event scheduled at this moment would
+   * have run among the events at its time. A model that would schedule a step that often turns out to
+   * have nothing to do reserves its place instead, and schedules the step only if it still has work
+   * once it knows (an unused number is a gap in the sequence, which orders events and nothing else).
+   */
+  public long reserveSeq() {
+    return seq++;
+  }
+
+  /**
+   * Schedules an event in the place {@code reservedSeq} ({@link #reserveSeq}) holds. Must be called in
+   * the same instant the number was reserved in (time has not moved since).
+   */
+  public Event scheduleReserved(long reservedSeq, long delayNs, Supplier<String> what, Runnable action,
+      Object owner) {
+    checkDelay(delayNs, what);
+    if (reservedSeq >= seq) {
+      throw new IllegalArgumentException("sequence number " + reservedSeq + " was never reserved");
+    }
+    return insert(now + delayNs, reservedSeq, what, action, owner);
+  }
+
+  /**
+   * Cancels every pending event scheduled with {@code owner} (a device reset dropping its work); returns
+   * how many. Walks both queues: resets are rare, scheduling is not.
+   */
+  public int cancelOwnedBy(Object owner) {
+    int n = 0;
+    for (Event e : queue) {
+      if (e.owner == owner && e.cancel()) {
+        n++;
+      }
+    }
+    for (Event e : immediate) {
+      if (e.owner == owner && e.cancel()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void checkDelay(long delayNs, Object what) {
     if (delayNs < 0) {
       throw new IllegalArgumentException("negative delay " + delayNs + " for " + label(what));
     }
+  }
+
+  private Event schedule(long delayNs, Object what, Runnable action) {
+    checkDelay(delayNs, what);
     return scheduleAt(now + delayNs, what, action);
   }
 
@@ -138,9 +198,16 @@ public final class VirtualClock {
       throw new IllegalArgumentException(
           "event " + label(what) + " at " + whenNs + " is in the past (now " + now + ")");
     }
+    return insert(whenNs, seq++, what, action, null);
+  }
+
+  private Event insert(long whenNs, long seqNo, Object what, Runnable action, Object owner) {
     purgeCancelled();
-    Event e = new Event(this, whenNs, seq++, what, action);
-    if (whenNs == now) {
+    Event e = new Event(this, whenNs, seqNo, what, action, owner);
+    // The immediate queue must stay in sequence order: a reserved number may be older than its tail,
+    // and then the event waits in the heap, which orders by (time, sequence) like peek does.
+    Event tail;
+    if (whenNs == now && ((tail = immediate.peekLast()) == null || tail.seq < seqNo)) {
       immediate.addLast(e);
     } else {
       queue.add(e);

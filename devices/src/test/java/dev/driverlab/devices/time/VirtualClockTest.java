@@ -105,4 +105,39 @@ class VirtualClockTest {
     assertEquals("label 1", e.what());
     assertEquals("label 2@1ns", e.toString());
   }
+  @Test
+  void aReservedPlaceRunsWhereAnEventScheduledThenWouldHaveRun() {
+    clock.schedule(0, "a", () -> {
+      ran.add("a@" + clock.nowNs());
+      long place = clock.reserveSeq();             // between b and c
+      clock.schedule(0, "c", log("c"));
+      clock.schedule(3, "d", log("d"));
+      clock.scheduleReserved(place, 0, () -> "r", log("r"), null);
+      long unused = clock.reserveSeq();            // never used: a gap, nothing else
+      assertTrue(unused > place);
+    });
+    clock.schedule(0, "b", log("b"));
+    while (clock.runNext()) {
+      // run everything
+    }
+    assertEquals(List.of("a@0", "b@0", "r@0", "c@0", "d@3"), ran);
+    assertThrows(IllegalArgumentException.class,
+        () -> clock.scheduleReserved(Long.MAX_VALUE, 0, () -> "never", log("never"), null));
+  }
+
+  @Test
+  void cancelOwnedByDropsExactlyThatOwnersPendingEvents() {
+    Object dev = new Object();
+    Object other = new Object();
+    clock.schedule(0, () -> "mine now", log("mine now"), dev);
+    clock.schedule(4, () -> "mine later", log("mine later"), dev);
+    clock.schedule(4, () -> "theirs", log("theirs"), other);
+    clock.schedule(2, "plain", log("plain"));
+    assertEquals(2, clock.cancelOwnedBy(dev));
+    assertEquals(0, clock.cancelOwnedBy(dev), "already cancelled");
+    while (clock.runNext()) {
+      // run everything
+    }
+    assertEquals(List.of("plain@2", "theirs@4"), ran);
+  }
 }

@@ -11,7 +11,6 @@ import dev.driverlab.kernel.mm.UserMm;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -62,6 +61,11 @@ public final class DmaCore {
     long freedNs;
     private boolean cpuReadReported;
     private boolean cpuWriteReported;
+    /** Not "coherent" (asked for every device TLP by the checks: a field, not a string compare). */
+    private final boolean streaming;
+    /** Neighbours in the live list, oldest first (see {@link DmaCore#liveHead}); null when not live. */
+    private Entry prevLive;
+    private Entry nextLive;
 
     Entry(PciDev dev, String type, long handle, long size, int dir, long cpuAddr, long phys, Object owner,
         String site) {
@@ -75,6 +79,7 @@ public final class DmaCore {
       this.owner = owner;
       this.driver = dev.dev.driverName();
       this.site = site;
+      this.streaming = !"coherent".equals(type);
     }
 
     public boolean contains(long addr, long len) {
@@ -83,7 +88,7 @@ public final class DmaCore {
 
     /** A streaming mapping (single, page, sg): the CPU and the device take turns owning it. */
     public boolean streaming() {
-      return !"coherent".equals(type);
+      return streaming;
     }
 
     /** Where it was unmapped or freed, or null if it is live. */
@@ -104,8 +109,12 @@ public final class DmaCore {
   }
 
   private final Kernel kernel;
-  /** Live entries in the order they were made (identity set: O(1) removal at unmap). */
-  private final LinkedHashSet<Entry> live = new LinkedHashSet<>();
+  /**
+   * Live entries in the order they were made: a list threaded through the entries themselves, so a
+   * map or unmap (one per page of a scatterlist) links or unlinks in O(1) without hashing the entry.
+   */
+  private Entry liveHead;
+  private Entry liveTail;
   private final DmaRegionIndex byBus = new DmaRegionIndex(e -> e.handle);
   private final DmaRegionIndex byPhys = new DmaRegionIndex(e -> e.phys);
   private final ArrayDeque<Entry> freed = new ArrayDeque<>();
@@ -448,7 +457,13 @@ public final class DmaCore {
   // ---- bookkeeping ------------------------------------------------------------------------------
 
   private void record(Entry e) {
-    live.add(e);
+    e.prevLive = liveTail;
+    if (liveTail != null) {
+      liveTail.nextLive = e;
+    } else {
+      liveHead = e;
+    }
+    liveTail = e;
     byBus.add(e);
     if (e.streaming()) {
       byPhys.add(e);
@@ -461,7 +476,7 @@ public final class DmaCore {
 
   /** Moves {@code e} to the freed history; {@code site} is where the caller unmapped or freed it. */
   private void retire(Entry e, String site) {
-    live.remove(e);
+    unlinkLive(e);
     byBus.remove(e);
     if (e.streaming()) {
       byPhys.remove(e);
@@ -473,6 +488,21 @@ public final class DmaCore {
     if (freed.size() > HISTORY) {
       freed.removeFirst();
     }
+  }
+
+  private void unlinkLive(Entry e) {
+    if (e.prevLive != null) {
+      e.prevLive.nextLive = e.nextLive;
+    } else {
+      liveHead = e.nextLive;
+    }
+    if (e.nextLive != null) {
+      e.nextLive.prevLive = e.prevLive;
+    } else {
+      liveTail = e.prevLive;
+    }
+    e.prevLive = null;
+    e.nextLive = null;
   }
 
   /** The freed history indexed by bus address (see {@link #freedByBus}). */
@@ -531,7 +561,11 @@ public final class DmaCore {
   }
 
   public List<Entry> liveEntries() {
-    return List.copyOf(live);
+    List<Entry> out = new ArrayList<>();
+    for (Entry e = liveHead; e != null; e = e.nextLive) {
+      out.add(e);
+    }
+    return List.copyOf(out);
   }
 
   /** Mappings still live for {@code module} (if non-null) or {@code device} (if non-null). */
@@ -542,7 +576,7 @@ public final class DmaCore {
   /** As {@link #leftoversOf}, each with its DMA-API entry, for leak reports. */
   public List<Leftover> leftovers(Object module, PciDev device) {
     List<Leftover> out = new ArrayList<>();
-    for (Entry e : live) {
+    for (Entry e = liveHead; e != null; e = e.nextLive) {
       if ((module != null && e.owner == module) || (device != null && e.dev == device)) {
         out.add(new Leftover(e, String.format("DMA-API: %s mapping of %d bytes at device address %#x, %s (made at %s)",
             e.type, e.size, e.handle, dirName(e.dir), e.site)));

@@ -3,8 +3,6 @@ package dev.driverlab.kernel.dma;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
@@ -19,8 +17,11 @@ import java.util.function.ToLongFunction;
  * it: a map and unmap per page make and drop no list, and a lookup follows one pointer less.
  */
 final class DmaRegionIndex {
-  /** Start address → the {@link DmaCore.Entry} there, or an {@code ArrayList} of them (two or more). */
-  private final TreeMap<Long, Object> byStart = new TreeMap<>();
+  /**
+   * Start address → the {@link DmaCore.Entry} there, or an {@code ArrayList} of them (two or more).
+   * Primitive sorted chunks rather than a TreeMap: see {@link LongSortedMap}.
+   */
+  private final LongSortedMap byStart = new LongSortedMap();
   private final ToLongFunction<DmaCore.Entry> start;
   private long maxSize;
   /** Bumped by every add and remove: the lookup cache below is valid only while it is unchanged. */
@@ -35,6 +36,23 @@ final class DmaRegionIndex {
   private long cacheKey;
   private long cacheNext;
   private Object cacheValue;
+  /**
+   * The start key {@link #add} last filed a region under and what that key holds then: dma_map_sg
+   * marks each handle checked ({@link #forEachAt}) right after mapping it. Valid while the index is
+   * unchanged since ({@code addMod == modCount}).
+   */
+  private long addMod = -1;
+  private long addKey;
+  private Object addValue;
+  /**
+   * A span [gapLo, gapHi) that no region shares a byte with, found by the last {@link #overlapping}
+   * that came back empty: every CPU access to memory outside the streaming buffers (an SG list the
+   * driver writes word by word, say) asks, and they cluster. Valid while the index is unchanged
+   * ({@code gapMod == modCount}; maxSize only grows on an add, which changes modCount too).
+   */
+  private long gapMod = -1;
+  private long gapLo;
+  private long gapHi;
 
   DmaRegionIndex(ToLongFunction<DmaCore.Entry> start) {
     this.start = start;
@@ -54,15 +72,24 @@ final class DmaRegionIndex {
     }
     maxSize = Math.max(maxSize, e.size);
     modCount++;
+    addMod = modCount;
+    addKey = s;
+    addValue = v == null ? e : byStart.get(s);
   }
 
   @SuppressWarnings("unchecked")
   void remove(DmaCore.Entry e) {
     long s = start.applyAsLong(e);
-    Object v = byStart.get(s);
+    // One search, not a get and then a remove: a start address nearly always holds e alone.
+    Object v = byStart.remove(s);
     if (v == e) {
-      byStart.remove(s);
-    } else if (v instanceof List<?> raw) {
+      modCount++;
+      return;
+    }
+    if (v != null) {
+      byStart.put(s, v); // someone else's, or several: put back and edit below
+    }
+    if (v instanceof List<?> raw) {
       List<DmaCore.Entry> l = (List<DmaCore.Entry>) raw;
       if (l.remove(e) && l.size() == 1) {
         byStart.put(s, l.get(0));
@@ -92,7 +119,7 @@ final class DmaRegionIndex {
   /** Runs {@code action} on every region starting exactly at {@code start}, oldest first. */
   @SuppressWarnings("unchecked")
   void forEachAt(long start, Consumer<DmaCore.Entry> action) {
-    Object v = byStart.get(start);
+    Object v = addMod == modCount && start == addKey ? addValue : byStart.get(start);
     if (v instanceof DmaCore.Entry e) {
       action.accept(e);
     } else if (v != null) {
@@ -118,22 +145,21 @@ final class DmaRegionIndex {
         return x;
       }
     }
-    // Walk the start keys downwards from addr with floorEntry/lowerEntry (no map views or iterators;
-    // an entry gives key and regions in one search, where floorKey and then get would take two).
-    Map.Entry<Long, Object> at = byStart.floorEntry(addr);
-    if (at != null) {
-      Long next = byStart.higherKey(at.getKey());
-      cacheKey = at.getKey();
-      cacheNext = next != null ? next : Long.MAX_VALUE;
-      cacheValue = at.getValue();
+    // Walk the start keys downwards from addr (positions in the sorted map: the next key is beside).
+    long at = byStart.floor(addr);
+    if (at >= 0) {
+      long next = byStart.next(at);
+      cacheKey = byStart.keyAt(at);
+      cacheNext = next >= 0 ? byStart.keyAt(next) : Long.MAX_VALUE;
+      cacheValue = byStart.valueAt(at);
       cacheMod = modCount;
     }
-    while (at != null && at.getKey() + maxSize > addr) {
-      DmaCore.Entry x = firstContaining(at.getValue(), addr, len, dev);
+    while (at >= 0 && byStart.keyAt(at) + maxSize > addr) {
+      DmaCore.Entry x = firstContaining(byStart.valueAt(at), addr, len, dev);
       if (x != null) {
         return x;
       }
-      at = byStart.lowerEntry(at.getKey());
+      at = byStart.prev(at);
     }
     return null;
   }
@@ -161,10 +187,22 @@ final class DmaRegionIndex {
   /** Every region sharing at least one byte with [addr, addr+len) that {@code ok} accepts. */
   @SuppressWarnings("unchecked")
   List<DmaCore.Entry> overlapping(long addr, long len, Predicate<DmaCore.Entry> ok) {
+    if (gapMod == modCount && addr >= gapLo && addr + len <= gapHi) {
+      return List.of();
+    }
     List<DmaCore.Entry> out = null;
-    for (Map.Entry<Long, Object> at = byStart.lowerEntry(addr + len); at != null && at.getKey() + maxSize > addr;
-        at = byStart.lowerEntry(at.getKey())) {
-      Object v = at.getValue();
+    long below = byStart.lower(addr + len);
+    if (below < 0 || byStart.keyAt(below) + maxSize <= addr) {
+      // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
+      // the furthest a region below can reach to the next start above.
+      long above = byStart.next(below);
+      gapLo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxSize;
+      gapHi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
+      gapMod = modCount;
+      return List.of();
+    }
+    for (long at = below; at >= 0 && byStart.keyAt(at) + maxSize > addr; at = byStart.prev(at)) {
+      Object v = byStart.valueAt(at);
       if (v instanceof DmaCore.Entry x) {
         out = addIfOverlapping(out, x, addr, len, ok);
         continue;

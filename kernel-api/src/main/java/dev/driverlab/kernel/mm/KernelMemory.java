@@ -320,41 +320,76 @@ public final class KernelMemory {
   /** One pin_user_pages/get_user_pages reference. */
   public record Pin(Page page, Object process, boolean pinned, Object owner, String site) {}
 
-  /** Live references by page, oldest first (a page may be pinned several times). */
-  private final java.util.Map<Page, java.util.ArrayDeque<Pin>> pins = new java.util.LinkedHashMap<>();
+  /**
+   * Live references by page, oldest first (a page may be pinned several times): the {@link Pin} itself
+   * when there is one (nearly always: a driver pins a page once per transfer), else an ArrayDeque of
+   * them. A deque per pinned page cost an allocation and two more objects per page of every transfer.
+   */
+  private final java.util.Map<Page, Object> pins = new java.util.LinkedHashMap<>();
 
   /** Records one reference; {@code site} is the driver's call site (computed once per pin_user_pages call). */
+  @SuppressWarnings("unchecked")
   public synchronized void recordPin(Page p, Object process, boolean pinned, String site) {
-    pins.computeIfAbsent(p, k -> new java.util.ArrayDeque<>(2))
-        .addLast(new Pin(p, process, pinned, kernel.currentModule(), site));
+    Pin pin = new Pin(p, process, pinned, kernel.currentModule(), site);
+    Object v = pins.putIfAbsent(p, pin);
+    if (v instanceof Pin first) {
+      java.util.ArrayDeque<Pin> refs = new java.util.ArrayDeque<>(2);
+      refs.addLast(first);
+      refs.addLast(pin);
+      pins.put(p, refs);
+    } else if (v != null) {
+      ((java.util.ArrayDeque<Pin>) v).addLast(pin);
+    }
   }
 
-  /** Drops one reference of the given kind; false if there was none. */
+  /** Drops one reference of the given kind (the newest); false if there was none. */
+  @SuppressWarnings("unchecked")
   public synchronized boolean releasePin(Page p, boolean pinned) {
-    java.util.ArrayDeque<Pin> refs = pins.get(p);
-    if (refs == null) {
+    Object v = pins.get(p);
+    if (v == null) {
       return false;
     }
-    for (java.util.Iterator<Pin> it = refs.descendingIterator(); it.hasNext(); ) {
-      Pin x = it.next();
-      if (x.pinned() == pinned) {
-        it.remove();
-        if (refs.isEmpty()) {
-          pins.remove(p);
+    Pin x = null;
+    if (v instanceof Pin only) {
+      if (only.pinned() != pinned) {
+        return false;
+      }
+      x = only;
+      pins.remove(p);
+    } else {
+      java.util.ArrayDeque<Pin> refs = (java.util.ArrayDeque<Pin>) v;
+      for (java.util.Iterator<Pin> it = refs.descendingIterator(); it.hasNext(); ) {
+        Pin y = it.next();
+        if (y.pinned() == pinned) {
+          it.remove();
+          x = y;
+          break;
         }
-        if (x.process() instanceof dev.driverlab.kernel.proc.Process proc) {
-          proc.mm().unpin(p);
-        }
-        return true;
+      }
+      if (x == null) {
+        return false;
+      }
+      if (refs.isEmpty()) {
+        pins.remove(p);
+      } else if (refs.size() == 1) {
+        pins.put(p, refs.peekFirst()); // back to the one-pin form (the entry keeps its place in the order)
       }
     }
-    return false;
+    if (x.process() instanceof dev.driverlab.kernel.proc.Process proc) {
+      proc.mm().unpin(p);
+    }
+    return true;
   }
 
+  @SuppressWarnings("unchecked")
   public synchronized java.util.List<Pin> pins() {
     java.util.List<Pin> out = new java.util.ArrayList<>();
-    for (java.util.ArrayDeque<Pin> refs : pins.values()) {
-      out.addAll(refs);
+    for (Object v : pins.values()) {
+      if (v instanceof Pin one) {
+        out.add(one);
+      } else {
+        out.addAll((java.util.ArrayDeque<Pin>) v);
+      }
     }
     return out;
   }

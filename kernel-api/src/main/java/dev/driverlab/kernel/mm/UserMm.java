@@ -65,7 +65,11 @@ public final class UserMm {
   private final Machine machine;
   private final PageAllocator pages;
   private final TreeMap<Long, Vma> vmas = new TreeMap<>();
-  private final Map<Long, Integer> pins = new HashMap<>(); // page → pin count (never iterated in order)
+  /**
+   * Page frame number → pin count (never iterated in order). Keyed by frame, not physical address: a
+   * page-aligned address has twelve zero low bits, so the pages of each 64 KiB shared a hash bucket.
+   */
+  private final Map<Long, Integer> pins = new HashMap<>();
   private final Random scatter;
   private long nextMmap = MMAP_BASE;
 
@@ -126,7 +130,7 @@ public final class UserMm {
     }
     if (v.pagePa != null) {
       for (long pa : v.pagePa) {
-        if (!pins.containsKey(pa)) {
+        if (!pins.containsKey(pa >>> 12)) {
           pages.release(pa, PageAllocator.PAGE_SIZE);
         }
       }
@@ -219,21 +223,20 @@ public final class UserMm {
       return null;
     }
     long pa = v.pa(uaddr & ~0xfffL);
-    pins.merge(pa, 1, Integer::sum);
+    pins.merge(pa >>> 12, 1, Integer::sum);
     return new Page(pa >>> 12);
   }
 
   /** Drops one pin; false if the page was not pinned. */
   public boolean unpin(Page p) {
-    long pa = p.physAddress();
-    Integer c = pins.get(pa);
+    Integer c = pins.get(p.pfn());
     if (c == null) {
       return false;
     }
     if (c == 1) {
-      pins.remove(pa);
+      pins.remove(p.pfn());
     } else {
-      pins.put(pa, c - 1);
+      pins.put(p.pfn(), c - 1);
     }
     return true;
   }

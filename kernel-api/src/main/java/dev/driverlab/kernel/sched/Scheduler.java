@@ -242,6 +242,9 @@ public final class Scheduler {
   /** The next thread after {@code me} in creation order that may make progress (any, if {@code any}). */
   private SimThread pickAfter(SimThread me, boolean any) {
     int n = threads.size();
+    if (n == 1 && threads.get(0) == me) {
+      return null; // alone on the CPU (the usual case between device events): nobody else to pick
+    }
     int start = threads.indexOf(me);
     for (int i = 1; i <= n; i++) {
       SimThread t = threads.get(((start < 0 ? -1 : start) + i + n) % n);
