@@ -155,13 +155,13 @@ public final class Link {
       return null;
     }
     busyPs += timePs(sent);
-    fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
+    sent = fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
     Tlp cpl = partner.fromUpstream(sent);
     if (cpl != null) {
       cpl = fabric.intercept(LinkDirection.UPSTREAM, name, cpl);
       if (cpl != null) {
         busyPs += timePs(cpl);
-        fabric.trace(LinkDirection.UPSTREAM, name, cpl);
+        cpl = fabric.trace(LinkDirection.UPSTREAM, name, cpl);
       }
     }
     return cpl;
@@ -181,7 +181,7 @@ public final class Link {
       return sent.status();
     }
     busyPs += timePs(sent);
-    fabric.trace(LinkDirection.UPSTREAM, name, sent);
+    sent = fabric.trace(LinkDirection.UPSTREAM, name, sent);
     return port.fromSecondary(sent, 0);
   }
 }

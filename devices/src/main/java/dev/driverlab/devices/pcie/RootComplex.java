@@ -44,6 +44,9 @@ public final class RootComplex {
   private final List<Set<Integer>> intxSources = new ArrayList<>();
   private InterruptSink interrupts;
   private int cpuTag;
+  /** The RAM the last device memory request reached, and its base address ({@link #ramHolding}). */
+  private SparseRam dmaRam;
+  private long dmaRamBase;
 
   public RootComplex(Fabric fabric, AddressMap addressMap, Iommu iommu) {
     this.fabric = fabric;
@@ -277,39 +280,68 @@ public final class RootComplex {
     boolean write = tlp.type() == TlpType.MWR;
     long address = tlp.requestFirstByteAddress();
     int len = tlp.requestByteLength();
-    String dir = write ? "DMA Write" : "DMA Read";
-    Iommu.Translation tr = iommu.translate(tlp.requester(), address, len, write);
-    if (!tr.ok()) {
-      fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)", dir,
-          tlp.requester(), address, tr.fault());
+    long pa = address;
+    if (iommu.enabled()) {
+      Iommu.Translation tr = iommu.translate(tlp.requester(), address, len, write);
+      if (!tr.ok()) {
+        fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)",
+            write ? "DMA Write" : "DMA Read", tlp.requester(), address, tr.fault());
+        return refuse(tlp, port);
+      }
+      pa = tr.physical();
+    }
+    SparseRam ram = ramHolding(pa, len);
+    if (ram == null) {
+      fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)",
+          write ? "DMA Write" : "DMA Read", tlp.requester(), pa, len);
       return refuse(tlp, port);
     }
-    long pa = tr.physical();
-    AddressMap.Hit hit = addressMap.decode(pa);
-    if (hit == null || !(hit.region() instanceof SparseRam ram) || hit.offset() + len > ram.size()) {
-      fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)", dir,
-          tlp.requester(), pa, len);
-      return refuse(tlp, port);
-    }
+    long at = pa - dmaRamBase;
     if (write) {
-      long at = hit.offset();
       tlp.payloadTo((int) (address & 3), len, (src, off, n) -> ram.write(at, src, off, n));
       return CplStatus.SC;
     }
     // Completions: at most MPS each; after the first, aligned to the RCB (PCIe Base Spec §2.3.1.1).
+    // Each reads its bytes in place from RAM (a view, no copy) when RAM holds them in one array:
+    // port.fromPrimary delivers the completion to the requester, which copies the bytes out, before
+    // it returns, and nothing writes RAM in between (observers that keep TLPs get their own copy).
     int mps = port.maxPayloadBytes();
     long a = address;
     int remaining = len;
     while (remaining > 0) {
       int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
-      long from = hit.offset() + (a - address);
-      Tlp cpl = Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), n,
-          (dst, off, cnt) -> ram.read(from, dst, off, cnt));
+      long from = at + (a - address);
+      byte[] backing = ram.backingArray(from, n);
+      Tlp cpl = backing != null
+          ? Tlp.completionWithDataView(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), backing,
+              SparseRam.backingIndex(from), n)
+          : Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), n,
+              (dst, off, cnt) -> ram.read(from, dst, off, cnt)); // never written: zeros
       port.fromPrimary(cpl);
       a += n;
       remaining -= n;
     }
     return CplStatus.SC;
+  }
+
+  /**
+   * The RAM holding all of {@code [pa, pa + len)}, or null; sets {@link #dmaRamBase} to its base.
+   * Remembers the last RAM found: DMA hits the same RAM TLP after TLP. The memory is valid for good
+   * because the address map only grows and refuses overlapping regions, so an address inside a RAM
+   * region decodes to that region forever.
+   */
+  private SparseRam ramHolding(long pa, int len) {
+    SparseRam r = dmaRam;
+    if (r != null && pa >= dmaRamBase && pa - dmaRamBase <= r.size() - len) {
+      return r;
+    }
+    AddressMap.Hit hit = addressMap.decode(pa);
+    if (hit == null || !(hit.region() instanceof SparseRam ram) || hit.offset() + len > ram.size()) {
+      return null;
+    }
+    dmaRam = ram;
+    dmaRamBase = hit.base();
+    return ram;
   }
 
   private CplStatus refuse(Tlp tlp, Bridge port) {
