@@ -141,11 +141,13 @@ public final class Link {
 
   Tlp down(Tlp tlp) {
     Tlp sent = fabric.intercept(LinkDirection.DOWNSTREAM, name, tlp);
-    if (sent == null) {
-      return null; // dropped: a non-posted request now ends in a completion timeout
-    }
-    if (sent.type().completion() && !tlp.type().completion()) {
-      return sent; // the interceptor answered the request itself
+    if (sent != tlp) { // an interceptor changed it (none registered: never)
+      if (sent == null) {
+        return null; // dropped: a non-posted request now ends in a completion timeout
+      }
+      if (sent.type().completion() && !tlp.type().completion()) {
+        return sent; // the interceptor answered the request itself
+      }
     }
     if (!up) {
       // DL_Down: the port answers non-posted requests itself with UR and drops the rest (PCIe §2.9.1).
@@ -173,12 +175,14 @@ public final class Link {
       return CplStatus.UR;
     }
     Tlp sent = fabric.intercept(LinkDirection.UPSTREAM, name, tlp);
-    if (sent == null) {
-      return CplStatus.SC; // dropped on the wire: the requester learns nothing (reads time out)
-    }
-    if (sent.type().completion() && !tlp.type().completion()) {
-      partner.fromUpstream(sent); // answered in place of the request: back down to the requester
-      return sent.status();
+    if (sent != tlp) { // an interceptor changed it (none registered: never)
+      if (sent == null) {
+        return CplStatus.SC; // dropped on the wire: the requester learns nothing (reads time out)
+      }
+      if (sent.type().completion() && !tlp.type().completion()) {
+        partner.fromUpstream(sent); // answered in place of the request: back down to the requester
+        return sent.status();
+      }
     }
     busyPs += timePs(sent);
     sent = fabric.trace(LinkDirection.UPSTREAM, name, sent);

@@ -97,7 +97,7 @@ public final class RootComplex {
         ROOT_PORT_VENDOR, ROOT_PORT_DEVICE, device, 0, 2, gen, width);
     Link link = new Link(fabric, String.format("00:%02x.0", device), new LinkTiming(gen, width), port, partner);
     port.connectSecondaryLink(link);
-    port.connectPrimary(this::fromRootPort);
+    port.connectRootComplex(this);
     partner.attach(link);
     link.train();
     bus0[device] = port;
@@ -236,7 +236,8 @@ public final class RootComplex {
 
   // ---- device side ------------------------------------------------------------------------------
 
-  private CplStatus fromRootPort(Tlp tlp, Bridge port) {
+  /** A TLP arriving from root port {@code port}, travelling up. */
+  CplStatus fromRootPort(Tlp tlp, Bridge port) {
     TlpType t = tlp.type();
     if (t == TlpType.MSG || t == TlpType.MSGD) {
       int code = tlp.messageCode();
@@ -298,7 +299,7 @@ public final class RootComplex {
     }
     long at = pa - dmaRamBase;
     if (write) {
-      tlp.payloadTo((int) (address & 3), len, (src, off, n) -> ram.write(at, src, off, n));
+      tlp.payloadTo((int) (address & 3), len, ram, at);
       return CplStatus.SC;
     }
     // Completions: at most MPS each; after the first, aligned to the RCB (PCIe Base Spec §2.3.1.1).

@@ -22,15 +22,13 @@ public final class Switch implements LinkPartner {
   private final Bridge upstream;
   private final List<Bridge> downstream = new ArrayList<>();
   private final List<Link> links = new ArrayList<>();
-  private Link uplink;
 
   public Switch(Fabric fabric, String name, int gen, int width) {
     this.fabric = fabric;
     this.name = name;
     this.upstream = new Bridge(fabric, name + " upstream port", Bridge.Role.UPSTREAM_PORT, VENDOR_TI, UPSTREAM_ID,
         0, 0, 2, gen, width);
-    upstream.connectSecondary(this::internalBus);
-    upstream.connectPrimary((tlp, from) -> uplink.up(tlp));
+    upstream.connectInternalBus(this);
   }
 
   public Bridge upstreamPort() {
@@ -51,7 +49,7 @@ public final class Switch implements LinkPartner {
     checkArgument(dev < 32, "a switch has at most 32 downstream ports");
     Bridge port = new Bridge(fabric, name + " downstream port " + dev, Bridge.Role.DOWNSTREAM_PORT, VENDOR_TI,
         DOWNSTREAM_ID, dev, 0, 2, gen, width);
-    port.connectPrimary((tlp, from) -> upstream.fromSecondary(tlp, dev));
+    port.connectSwitchUpstream(upstream, dev);
     port.setUpstream(tlp -> upstream.fromSecondary(tlp, dev));
     Link link = new Link(fabric, name + "/" + dev, new LinkTiming(gen, width), port, partner);
     port.connectSecondaryLink(link);
@@ -64,7 +62,7 @@ public final class Switch implements LinkPartner {
 
   @Override
   public void attach(Link link) {
-    this.uplink = link;
+    upstream.connectUplink(link);
     upstream.setUpstream(link::up);
   }
 
@@ -87,7 +85,7 @@ public final class Switch implements LinkPartner {
   }
 
   /** Routing on the internal bus (the upstream port's secondary side). */
-  private Tlp internalBus(Tlp tlp) {
+  Tlp internalBus(Tlp tlp) {
     TlpType t = tlp.type();
     if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
       int dev = tlp.target().device();
@@ -96,25 +94,32 @@ public final class Switch implements LinkPartner {
       }
       return downstream.get(dev).handleConfig(tlp);
     }
+    // Indexed loops, not for-each: every completion of every DMA read passes here (no iterator).
     if (t.isConfig()) {
-      for (Bridge p : downstream) {
-        if (p.routesBus(tlp.target().bus())) {
+      int bus = tlp.target().bus();
+      for (int i = 0, n = downstream.size(); i < n; i++) {
+        Bridge p = downstream.get(i);
+        if (p.routesBus(bus)) {
           return p.fromPrimary(tlp);
         }
       }
       return Tlp.completion(tlp, upstream.id(), CplStatus.UR);
     }
     if (t.completion()) {
-      for (Bridge p : downstream) {
-        if (p.routesBus(tlp.requester().bus())) {
+      int bus = tlp.requester().bus();
+      for (int i = 0, n = downstream.size(); i < n; i++) {
+        Bridge p = downstream.get(i);
+        if (p.routesBus(bus)) {
           return p.fromPrimary(tlp);
         }
       }
       return null;
     }
     if (t.isMemory()) {
-      for (Bridge p : downstream) {
-        if (p.claims(tlp.address())) {
+      long address = tlp.address();
+      for (int i = 0, n = downstream.size(); i < n; i++) {
+        Bridge p = downstream.get(i);
+        if (p.claims(address)) {
           return p.fromPrimary(tlp);
         }
       }

@@ -1,5 +1,6 @@
 package dev.driverlab.devices.pcie.tlp;
 
+import dev.driverlab.devices.mem.MemoryRegion;
 import dev.driverlab.devices.pcie.tlp.TlpType.Layout;
 import java.util.Arrays;
 import java.util.Objects;
@@ -1338,6 +1339,15 @@ public final class Tlp {
   public void payloadTo(int srcOff, int len, PayloadSink sink) {
     Objects.checkFromIndexSize(srcOff, len, payloadLength);
     sink.accept(payload, payloadOff + srcOff, len);
+  }
+
+  /**
+   * Writes {@code len} payload bytes from {@code srcOff} into {@code region} at {@code offset}, without
+   * an intermediate copy: a DMA write reaching RAM.
+   */
+  public void payloadTo(int srcOff, int len, MemoryRegion region, long offset) {
+    Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    region.write(offset, payload, payloadOff + srcOff, len);
   }
 
   /** One payload byte, 0..255. */
