@@ -188,22 +188,15 @@ public final class Bridge extends PciFunction {
     return memEnabled && ((address >= memBase && address <= memLimit) || (address >= prefBase && address <= prefLimit));
   }
 
+  /*
+   * fromPrimary and fromSecondary run at every hop of every TLP: each is a short type dispatch whose
+   * common cases (a completion or memory request that is forwarded) fit the JIT's inlining budget,
+   * with the rarer work (config routing, refusals, INTx swizzling) in methods of its own.
+   */
+
   /** A TLP arriving on the primary side, travelling down. */
   public Tlp fromPrimary(Tlp tlp) {
     TlpType t = tlp.type();
-    if (t.isConfig()) {
-      int bus = tlp.target().bus();
-      if (bus == secBus && secBus != 0) {
-        if (role != Role.UPSTREAM_PORT && tlp.target().device() != 0) {
-          return Tlp.completion(tlp, id(), CplStatus.UR); // a link has only device 0 below it
-        }
-        return deliver(tlp.withType(t == TlpType.CFGRD1 || t == TlpType.CFGRD0 ? TlpType.CFGRD0 : TlpType.CFGWR0));
-      }
-      if (routesBus(bus)) {
-        return deliver(tlp);
-      }
-      return Tlp.completion(tlp, id(), CplStatus.UR);
-    }
     if (t.completion()) {
       if (routesBus(tlp.requester().bus())) {
         return deliver(tlp);
@@ -215,40 +208,71 @@ public final class Bridge extends PciFunction {
       if (claims(tlp.address())) {
         return deliver(tlp);
       }
-      if (t.nonPosted()) {
-        return Tlp.completion(tlp, id(), CplStatus.UR);
-      }
-      fabric.error("%s: posted write to %#x outside the bridge windows dropped", name, tlp.address());
-      return null;
+      return memoryNotClaimed(tlp, t);
+    }
+    if (t.isConfig()) {
+      return configFromPrimary(tlp, t);
     }
     return null; // downstream messages (e.g. broadcast PME_Turn_Off) end here: nothing below models them
+  }
+
+  private Tlp configFromPrimary(Tlp tlp, TlpType t) {
+    int bus = tlp.target().bus();
+    if (bus == secBus && secBus != 0) {
+      if (role != Role.UPSTREAM_PORT && tlp.target().device() != 0) {
+        return Tlp.completion(tlp, id(), CplStatus.UR); // a link has only device 0 below it
+      }
+      return deliver(tlp.withType(t == TlpType.CFGRD1 || t == TlpType.CFGRD0 ? TlpType.CFGRD0 : TlpType.CFGWR0));
+    }
+    if (routesBus(bus)) {
+      return deliver(tlp);
+    }
+    return Tlp.completion(tlp, id(), CplStatus.UR);
+  }
+
+  private Tlp memoryNotClaimed(Tlp tlp, TlpType t) {
+    if (t.nonPosted()) {
+      return Tlp.completion(tlp, id(), CplStatus.UR);
+    }
+    fabric.error("%s: posted write to %#x outside the bridge windows dropped", name, tlp.address());
+    return null;
   }
 
   /** A TLP arriving from the secondary side, travelling up. {@code childDevice} is its device number below. */
   public CplStatus fromSecondary(Tlp tlp, int childDevice) {
     TlpType t = tlp.type();
-    if (t == TlpType.MSG || t == TlpType.MSGD) {
-      int code = tlp.messageCode();
-      if (code >= 0x20 && code <= 0x27) { // INTx virtual wires: swizzle by the child's device number
-        int pin = code & 3;
-        int base = code & ~3;
-        tlp = Tlp.message(tlp.requester(), tlp.messageRouting(), base | ((pin + childDevice) & 3), tlp.messageBytes8to15());
-      }
-      return sendPrimary(tlp);
-    }
     if (t.isMemory()) {
       if (!masterEnabled) {
-        fabric.error("%s: Bus Master Enable is clear on this bridge: %s %s at %#x from %s refused (master abort)",
-            name, role.name().toLowerCase().replace('_', ' '), t, tlp.address(), tlp.requester());
-        config.setBits16(SEC_STATUS, STATUS_REC_MASTER_ABORT, true);
-        if (t.nonPosted()) {
-          deliver(Tlp.completion(tlp, id(), CplStatus.UR)); // the requester gets UR, not silence
-        }
-        return CplStatus.UR;
+        return masterAbort(tlp, t);
       }
       return sendPrimary(tlp);
     }
+    if (t == TlpType.MSG || t == TlpType.MSGD) {
+      return sendPrimary(swizzleIntx(tlp, childDevice));
+    }
     fabric.error("%s: %s travelling upstream is not modelled; dropped", name, t);
+    return CplStatus.UR;
+  }
+
+  /** INTx virtual wires are swizzled by the child's device number; other messages pass as they are. */
+  private static Tlp swizzleIntx(Tlp tlp, int childDevice) {
+    int code = tlp.messageCode();
+    if (code >= 0x20 && code <= 0x27) {
+      int pin = code & 3;
+      int base = code & ~3;
+      return Tlp.message(tlp.requester(), tlp.messageRouting(), base | ((pin + childDevice) & 3), tlp.messageBytes8to15());
+    }
+    return tlp;
+  }
+
+  /** A memory request from below with Bus Master Enable clear: refused, logged, UR to a requester. */
+  private CplStatus masterAbort(Tlp tlp, TlpType t) {
+    fabric.error("%s: Bus Master Enable is clear on this bridge: %s %s at %#x from %s refused (master abort)",
+        name, role.name().toLowerCase().replace('_', ' '), t, tlp.address(), tlp.requester());
+    config.setBits16(SEC_STATUS, STATUS_REC_MASTER_ABORT, true);
+    if (t.nonPosted()) {
+      deliver(Tlp.completion(tlp, id(), CplStatus.UR)); // the requester gets UR, not silence
+    }
     return CplStatus.UR;
   }
 

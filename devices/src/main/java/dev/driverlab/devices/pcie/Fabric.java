@@ -72,9 +72,10 @@ public final class Fabric {
    * may keep what they see, so they see (and the link sends on) a TLP that owns its payload.
    */
   Tlp intercept(LinkDirection dir, String link, Tlp tlp) {
-    if (!intercepted) {
-      return tlp;
-    }
+    return intercepted ? runInterceptors(dir, link, tlp) : tlp;
+  }
+
+  private Tlp runInterceptors(LinkDirection dir, String link, Tlp tlp) {
     tlp = tlp.owned();
     long now = clock.nowNs();
     for (TlpInterceptor i : interceptors) {
@@ -98,14 +99,16 @@ public final class Fabric {
    */
   Tlp trace(LinkDirection dir, String link, Tlp tlp) {
     TlpObserver[] os = observing;
-    if (os.length != 0) {
-      if (keeping) {
-        tlp = tlp.owned();
-      }
-      long now = clock.nowNs();
-      for (TlpObserver o : os) {
-        o.onTlp(now, dir, link, tlp);
-      }
+    return os.length == 0 ? tlp : show(os, dir, link, tlp);
+  }
+
+  private Tlp show(TlpObserver[] os, LinkDirection dir, String link, Tlp tlp) {
+    if (keeping) {
+      tlp = tlp.owned();
+    }
+    long now = clock.nowNs();
+    for (TlpObserver o : os) {
+      o.onTlp(now, dir, link, tlp);
     }
     return tlp;
   }

@@ -239,6 +239,16 @@ public final class RootComplex {
   /** A TLP arriving from root port {@code port}, travelling up. */
   CplStatus fromRootPort(Tlp tlp, Bridge port) {
     TlpType t = tlp.type();
+    if (t == TlpType.MWR) {
+      long address = tlp.address();
+      if (address >= Firmware.MSI_BASE && address < Firmware.MSI_BASE + Firmware.MSI_SIZE) {
+        return msi(tlp);
+      }
+      return memoryRequest(tlp, port);
+    }
+    if (t == TlpType.MRD) {
+      return memoryRequest(tlp, port);
+    }
     if (t == TlpType.MSG || t == TlpType.MSGD) {
       int code = tlp.messageCode();
       if (code >= 0x20 && code <= 0x27) {
@@ -247,18 +257,16 @@ public final class RootComplex {
       }
       return CplStatus.SC; // other messages (PME, errors) are accepted and ignored
     }
-    if (t == TlpType.MWR && tlp.address() >= Firmware.MSI_BASE && tlp.address() < Firmware.MSI_BASE + Firmware.MSI_SIZE) {
-      int data = (int) tlp.payloadLe(0, 4);
-      if (interrupts != null) {
-        interrupts.msi(tlp.requester(), tlp.address(), data);
-      }
-      return CplStatus.SC;
-    }
-    if (t == TlpType.MRD || t == TlpType.MWR) {
-      return memoryRequest(tlp, port);
-    }
     fabric.error("RC: %s from %s not supported", t, tlp.requester());
     return CplStatus.UR;
+  }
+
+  private CplStatus msi(Tlp tlp) {
+    int data = (int) tlp.payloadLe(0, 4);
+    if (interrupts != null) {
+      interrupts.msi(tlp.requester(), tlp.address(), data);
+    }
+    return CplStatus.SC;
   }
 
   private void intx(Bridge port, int pin, boolean assert_, PcieId source) {
@@ -277,6 +285,10 @@ public final class RootComplex {
     }
   }
 
+  /*
+   * A device's memory request: every DMA TLP comes here. The common case (the IOMMU off or
+   * translating, RAM there) is short; refusals are methods of their own.
+   */
   private CplStatus memoryRequest(Tlp tlp, Bridge port) {
     boolean write = tlp.type() == TlpType.MWR;
     long address = tlp.requestFirstByteAddress();
@@ -285,27 +297,31 @@ public final class RootComplex {
     if (iommu.enabled()) {
       Iommu.Translation tr = iommu.translate(tlp.requester(), address, len, write);
       if (!tr.ok()) {
-        fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)",
-            write ? "DMA Write" : "DMA Read", tlp.requester(), address, tr.fault());
-        return refuse(tlp, port);
+        return iommuFault(tlp, port, write, address, tr);
       }
       pa = tr.physical();
     }
     SparseRam ram = ramHolding(pa, len);
     if (ram == null) {
-      fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)",
-          write ? "DMA Write" : "DMA Read", tlp.requester(), pa, len);
-      return refuse(tlp, port);
+      return noRam(tlp, port, write, pa, len);
     }
     long at = pa - dmaRamBase;
     if (write) {
       tlp.payloadTo((int) (address & 3), len, ram, at);
       return CplStatus.SC;
     }
-    // Completions: at most MPS each; after the first, aligned to the RCB (PCIe Base Spec §2.3.1.1).
-    // Each reads its bytes in place from RAM (a view, no copy) when RAM holds them in one array:
-    // port.fromPrimary delivers the completion to the requester, which copies the bytes out, before
-    // it returns, and nothing writes RAM in between (observers that keep TLPs get their own copy).
+    completeRead(tlp, port, ram, at, address, len);
+    return CplStatus.SC;
+  }
+
+  /**
+   * Answers a read of {@code len} bytes at bus address {@code address}, found in {@code ram} at
+   * {@code at}, with completions of at most MPS each; after the first, aligned to the RCB (PCIe Base
+   * Spec §2.3.1.1). Each reads its bytes in place from RAM (a view, no copy) when RAM holds them in
+   * one array: port.fromPrimary delivers the completion to the requester, which copies the bytes out,
+   * before it returns, and nothing writes RAM in between (observers that keep TLPs get their own copy).
+   */
+  private void completeRead(Tlp tlp, Bridge port, SparseRam ram, long at, long address, int len) {
     int mps = port.maxPayloadBytes();
     long a = address;
     int remaining = len;
@@ -322,7 +338,18 @@ public final class RootComplex {
       a += n;
       remaining -= n;
     }
-    return CplStatus.SC;
+  }
+
+  private CplStatus iommuFault(Tlp tlp, Bridge port, boolean write, long address, Iommu.Translation tr) {
+    fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)",
+        write ? "DMA Write" : "DMA Read", tlp.requester(), address, tr.fault());
+    return refuse(tlp, port);
+  }
+
+  private CplStatus noRam(Tlp tlp, Bridge port, boolean write, long pa, int len) {
+    fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)",
+        write ? "DMA Write" : "DMA Read", tlp.requester(), pa, len);
+    return refuse(tlp, port);
   }
 
   /**

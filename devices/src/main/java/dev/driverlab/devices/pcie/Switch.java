@@ -21,6 +21,8 @@ public final class Switch implements LinkPartner {
   private final String name;
   private final Bridge upstream;
   private final List<Bridge> downstream = new ArrayList<>();
+  /** {@link #downstream} as an array, for routing on the internal bus (no list access per TLP). */
+  private Bridge[] ports = new Bridge[0];
   private final List<Link> links = new ArrayList<>();
 
   public Switch(Fabric fabric, String name, int gen, int width) {
@@ -56,6 +58,7 @@ public final class Switch implements LinkPartner {
     partner.attach(link);
     link.train();
     downstream.add(port);
+    ports = downstream.toArray(new Bridge[0]);
     links.add(link);
     return link;
   }
@@ -84,46 +87,58 @@ public final class Switch implements LinkPartner {
     return upstream.fromPrimary(tlp);
   }
 
-  /** Routing on the internal bus (the upstream port's secondary side). */
+  /**
+   * Routing on the internal bus (the upstream port's secondary side). Every completion of every DMA
+   * read into a device below passes here: the common cases are a short dispatch, config routing is
+   * a method of its own.
+   */
   Tlp internalBus(Tlp tlp) {
     TlpType t = tlp.type();
-    if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
-      int dev = tlp.target().device();
-      if (dev >= downstream.size() || tlp.target().function() != 0) {
-        return Tlp.completion(tlp, tlp.target(), CplStatus.UR);
-      }
-      return downstream.get(dev).handleConfig(tlp);
-    }
-    // Indexed loops, not for-each: every completion of every DMA read passes here (no iterator).
-    if (t.isConfig()) {
-      int bus = tlp.target().bus();
-      for (int i = 0, n = downstream.size(); i < n; i++) {
-        Bridge p = downstream.get(i);
-        if (p.routesBus(bus)) {
-          return p.fromPrimary(tlp);
-        }
-      }
-      return Tlp.completion(tlp, upstream.id(), CplStatus.UR);
-    }
     if (t.completion()) {
-      int bus = tlp.requester().bus();
-      for (int i = 0, n = downstream.size(); i < n; i++) {
-        Bridge p = downstream.get(i);
-        if (p.routesBus(bus)) {
-          return p.fromPrimary(tlp);
-        }
-      }
-      return null;
+      Bridge p = portRoutingBus(tlp.requester().bus());
+      return p == null ? null : p.fromPrimary(tlp);
     }
     if (t.isMemory()) {
-      long address = tlp.address();
-      for (int i = 0, n = downstream.size(); i < n; i++) {
-        Bridge p = downstream.get(i);
-        if (p.claims(address)) {
-          return p.fromPrimary(tlp);
-        }
+      Bridge p = portClaiming(tlp.address());
+      if (p != null) {
+        return p.fromPrimary(tlp);
       }
       return t.nonPosted() ? Tlp.completion(tlp, upstream.id(), CplStatus.UR) : null;
+    }
+    if (t.isConfig()) {
+      return configOnInternalBus(tlp, t);
+    }
+    return null;
+  }
+
+  private Tlp configOnInternalBus(Tlp tlp, TlpType t) {
+    if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
+      int dev = tlp.target().device();
+      if (dev >= ports.length || tlp.target().function() != 0) {
+        return Tlp.completion(tlp, tlp.target(), CplStatus.UR);
+      }
+      return ports[dev].handleConfig(tlp);
+    }
+    Bridge p = portRoutingBus(tlp.target().bus());
+    return p != null ? p.fromPrimary(tlp) : Tlp.completion(tlp, upstream.id(), CplStatus.UR);
+  }
+
+  /** The downstream port whose bus range holds {@code bus}, or null. */
+  private Bridge portRoutingBus(int bus) {
+    for (Bridge p : ports) {
+      if (p.routesBus(bus)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The downstream port whose windows claim {@code address}, or null. */
+  private Bridge portClaiming(long address) {
+    for (Bridge p : ports) {
+      if (p.claims(address)) {
+        return p;
+      }
     }
     return null;
   }
