@@ -65,6 +65,11 @@ public final class Tlp {
   private final short tag;
   private final byte firstBe;
   private final byte lastBe;
+  /**
+   * The DW-aligned address of a memory or I/O request; for a message, header bytes 8..15 (which hold
+   * the address of an address-routed one). One field for both, as the header has one place for both:
+   * every TLP is allocated, and this keeps a Tlp at 72 bytes.
+   */
   private final long address;
   /** The config target or the completer. */
   private final PcieId peer;
@@ -75,7 +80,6 @@ public final class Tlp {
   private final byte lowerAddress;
   private final short messageCode;
   private final byte messageRouting;
-  private final long messageBytes;
   /**
    * The payload is {@code payload[payloadOff, payloadOff + payloadLength)}: whole DWs, never null,
    * never exposed. Usually the TLP owns the whole array ({@code payloadOff} 0, {@link #ownsPayload}
@@ -135,7 +139,7 @@ public final class Tlp {
       tag = t.tag;
       firstBe = t.firstBe;
       lastBe = t.lastBe;
-      address = t.address;
+      address = t.type.layout == Layout.MESSAGE ? 0 : t.address;
       peer = t.peer;
       register = t.register;
       status = t.status;
@@ -144,7 +148,7 @@ public final class Tlp {
       lowerAddress = t.lowerAddress;
       messageCode = t.messageCode;
       messageRouting = t.messageRouting;
-      messageBytes = t.messageBytes;
+      messageBytes = t.type.layout == Layout.MESSAGE ? t.address : 0;
       payload = t.ownedPayloadArray();
     }
 
@@ -171,7 +175,7 @@ public final class Tlp {
     tag = (short) d.tag;
     firstBe = (byte) d.firstBe;
     lastBe = (byte) d.lastBe;
-    address = d.address;
+    address = d.type.layout == Layout.MESSAGE ? d.messageBytes : d.address;
     peer = d.peer;
     register = (short) d.register;
     status = d.status;
@@ -180,7 +184,6 @@ public final class Tlp {
     lowerAddress = (byte) d.lowerAddress;
     messageCode = (short) d.messageCode;
     messageRouting = (byte) d.messageRouting;
-    messageBytes = d.messageBytes;
     payload = d.payload;
     payloadOff = 0;
     payloadLength = d.payload.length;
@@ -236,7 +239,6 @@ public final class Tlp {
     this.lowerAddress = 0;
     this.messageCode = 0;
     this.messageRouting = 0;
-    this.messageBytes = 0;
     this.payload = payload;
     this.payloadOff = payloadOff;
     this.payloadLength = type.hasData() ? lengthDw * 4 : 0;
@@ -280,7 +282,6 @@ public final class Tlp {
     this.lowerAddress = (byte) lowerAddress;
     this.messageCode = 0;
     this.messageRouting = 0;
-    this.messageBytes = 0;
     this.payload = payload;
     this.payloadOff = payloadOff;
     this.payloadLength = type.hasData() ? lengthDw * 4 : 0;
@@ -1008,8 +1009,8 @@ public final class Tlp {
         break;
       case MESSAGE:
         dw[1] = requester.requesterId() << 16 | (tag & 0xff) << 8 | messageCode;
-        dw[2] = (int) (messageBytes >>> 32);
-        dw[3] = (int) messageBytes;
+        dw[2] = (int) (address >>> 32);
+        dw[3] = (int) address;
         break;
       default:
         throw new AssertionError(type);
@@ -1217,7 +1218,7 @@ public final class Tlp {
       return address;
     }
     if (type.layout == Layout.MESSAGE && messageRouting == MessageCode.ROUTE_BY_ADDRESS) {
-      return messageBytes;
+      return address; // header bytes 8..15
     }
     throw new IllegalStateException("address() is not defined for " + describeForState());
   }
@@ -1278,7 +1279,7 @@ public final class Tlp {
   /** Header bytes 8..15 of a message, big-endian (byte 8 in bits 63:56). */
   public long messageBytes8to15() {
     requireLayout(Layout.MESSAGE, "messageBytes8to15()");
-    return messageBytes;
+    return address;
   }
 
   /** A copy of the payload (whole DWs; empty for types without data). */
@@ -1433,7 +1434,7 @@ public final class Tlp {
         return requester;
       case MESSAGE:
         if (messageRouting == MessageCode.ROUTE_BY_ID) {
-          return PcieId.fromRequesterId((int) (messageBytes >>> 48));
+          return PcieId.fromRequesterId((int) (address >>> 48));
         }
         break;
       default:
@@ -1482,7 +1483,7 @@ public final class Tlp {
         && register == t.register && status == t.status && bcm == t.bcm
         && byteCount == t.byteCount && lowerAddress == t.lowerAddress
         && messageCode == t.messageCode && messageRouting == t.messageRouting
-        && messageBytes == t.messageBytes && requester.equals(t.requester)
+        && requester.equals(t.requester)
         && Objects.equals(peer, t.peer) && Arrays.equals(payload, payloadOff,
             payloadOff + payloadLength, t.payload, t.payloadOff, t.payloadOff + t.payloadLength);
   }
@@ -1496,14 +1497,15 @@ public final class Tlp {
     h = 31 * h + requester.hashCode();
     h = 31 * h + tag;
     h = 31 * h + (firstBe << 4 | lastBe);
-    h = 31 * h + Long.hashCode(address);
+    boolean message = type.layout == Layout.MESSAGE;
+    h = 31 * h + Long.hashCode(message ? 0 : address);
     h = 31 * h + Objects.hashCode(peer);
     h = 31 * h + register;
     h = 31 * h + Objects.hashCode(status);
     h = 31 * h + byteCount;
     h = 31 * h + lowerAddress;
     h = 31 * h + (messageCode << 3 | messageRouting);
-    h = 31 * h + Long.hashCode(messageBytes);
+    h = 31 * h + Long.hashCode(message ? address : 0);
     int ph = 1; // Arrays.hashCode of the payload's bytes, wherever they sit
     for (int i = payloadOff, end = payloadOff + payloadLength; i < end; i++) {
       ph = 31 * ph + payload[i];
