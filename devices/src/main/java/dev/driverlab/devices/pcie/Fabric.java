@@ -87,6 +87,16 @@ public final class Fabric {
     return tlp;
   }
 
+  /**
+   * Whether a TLP shown on the links now would be copied into an owned one anyway (an observer may
+   * keep TLPs, or an interceptor is registered). A sender that could build a TLP as a view of its
+   * buffer builds it owning its payload instead: one copy at the door, as a copying factory makes,
+   * rather than a view and then a copy at the first link.
+   */
+  boolean ownsPayloadsOnTheWire() {
+    return keeping || intercepted;
+  }
+
   /** Receives one line per hardware-level error (the kernel prints them to dmesg). */
   public void addErrorSink(Consumer<String> sink) {
     errorSinks.add(sink);

@@ -320,20 +320,22 @@ public final class RootComplex {
    * Spec §2.3.1.1). Each reads its bytes in place from RAM (a view, no copy) when RAM holds them in
    * one array: port.fromPrimary delivers the completion to the requester, which copies the bytes out,
    * before it returns, and nothing writes RAM in between (observers that keep TLPs get their own copy).
+   * If the wire would copy them anyway (someone keeps TLPs), they are copied here once instead.
    */
   private void completeRead(Tlp tlp, Bridge port, SparseRam ram, long at, long address, int len) {
     int mps = port.maxPayloadBytes();
+    boolean views = !fabric.ownsPayloadsOnTheWire();
     long a = address;
     int remaining = len;
     while (remaining > 0) {
       int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
       long from = at + (a - address);
-      byte[] backing = ram.backingArray(from, n);
+      byte[] backing = views ? ram.backingArray(from, n) : null;
       Tlp cpl = backing != null
           ? Tlp.completionWithDataView(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), backing,
               SparseRam.backingIndex(from), n)
           : Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), n,
-              (dst, off, cnt) -> ram.read(from, dst, off, cnt)); // never written: zeros
+              (dst, off, cnt) -> ram.read(from, dst, off, cnt));
       port.fromPrimary(cpl);
       a += n;
       remaining -= n;
