@@ -54,6 +54,26 @@ public final class SparseRam implements MemoryRegion {
     return c;
   }
 
+  /**
+   * The array that holds {@code [offset, offset + len)}, starting at index {@link #backingIndex}, or
+   * null if that range has never been written (it reads as zeros) or spans two chunks. For the Root
+   * Complex, which answers a device's read with completions that read RAM in place instead of
+   * copying it ({@code Tlp.completionWithDataView}): the array is RAM itself, to be read only, and
+   * only until RAM is next written.
+   */
+  public byte[] backingArray(long offset, int len) {
+    check(offset, len);
+    if ((offset & CHUNK_MASK) + len > CHUNK_SIZE) {
+      return null;
+    }
+    return chunks[(int) (offset >>> CHUNK_SHIFT)];
+  }
+
+  /** Where byte {@code offset} sits in the array {@link #backingArray} returns for it. */
+  public static int backingIndex(long offset) {
+    return (int) (offset & CHUNK_MASK);
+  }
+
   private void check(long offset, long len) {
     if (offset < 0 || len < 0 || offset + len > size) {
       throw new IndexOutOfBoundsException(

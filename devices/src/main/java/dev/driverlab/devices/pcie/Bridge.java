@@ -32,19 +32,25 @@ public final class Bridge extends PciFunction {
     }
   }
 
-  /** Where the bridge's secondary side leads. */
-  interface Secondary {
-    Tlp deliver(Tlp tlp);
-  }
-
-  /** Where the bridge's primary side leads (for TLPs travelling up). */
-  interface Primary {
-    CplStatus send(Tlp tlp, Bridge from);
-  }
-
   private final Role role;
-  private Secondary secondary;
-  private Primary primary;
+  /*
+   * Where the two sides lead, set once when the fabric is wired; exactly one target per side is set.
+   * Plain typed fields rather than one callback interface per side: fromPrimary and fromSecondary run
+   * at every hop of every TLP, and one call site with a lambda class per role behind it is
+   * megamorphic (an indirect call the JIT cannot inline); these calls are direct.
+   *
+   *   role             secondary side leads to        primary side leads to
+   *   root port        secondaryLink                  rootComplex
+   *   downstream port  secondaryLink                  switchUpstream (this port is device
+   *                                                   deviceOnInternalBus of its internal bus)
+   *   upstream port    internalBus (its switch)       uplink (the link above the switch)
+   */
+  private Link secondaryLink;
+  private Switch internalBus;
+  private RootComplex rootComplex;
+  private Bridge switchUpstream;
+  private int deviceOnInternalBus;
+  private Link uplink;
   private final String name;
   // Decoded windows, refreshed after every config write (hot path: no config reads per TLP).
   private int secBus, subBus;
@@ -92,15 +98,14 @@ public final class Bridge extends PciFunction {
     return true;
   }
 
-  void connectSecondary(Secondary s) {
-    this.secondary = s;
+  /** An upstream port: its secondary side is its switch's internal bus. */
+  void connectInternalBus(Switch sw) {
+    this.internalBus = sw;
   }
 
-  private Link secondaryLink;
-
+  /** A root port or downstream port: its secondary side is the link to its slot. */
   void connectSecondaryLink(Link link) {
     this.secondaryLink = link;
-    this.secondary = link::down;
   }
 
   /** The link below a root port or downstream port; null for a switch's upstream port. */
@@ -108,8 +113,37 @@ public final class Bridge extends PciFunction {
     return secondaryLink;
   }
 
-  void connectPrimary(Primary p) {
-    this.primary = p;
+  /** A root port: TLPs going up reach the Root Complex. */
+  void connectRootComplex(RootComplex rc) {
+    this.rootComplex = rc;
+  }
+
+  /** A downstream port: TLPs going up reach {@code upstream}, this port being device {@code device} below it. */
+  void connectSwitchUpstream(Bridge upstream, int device) {
+    this.switchUpstream = upstream;
+    this.deviceOnInternalBus = device;
+  }
+
+  /** An upstream port: TLPs going up cross {@code link}. */
+  void connectUplink(Link link) {
+    this.uplink = link;
+  }
+
+  /** Hands a TLP down the secondary side. */
+  private Tlp deliver(Tlp tlp) {
+    Link l = secondaryLink;
+    return l != null ? l.down(tlp) : internalBus.internalBus(tlp);
+  }
+
+  /** Sends a TLP out of the primary side, up towards the Root Complex. */
+  private CplStatus sendPrimary(Tlp tlp) {
+    if (rootComplex != null) {
+      return rootComplex.fromRootPort(tlp, this);
+    }
+    if (switchUpstream != null) {
+      return switchUpstream.fromSecondary(tlp, deviceOnInternalBus);
+    }
+    return uplink.up(tlp);
   }
 
   /** Max Payload Size programmed in this port's Device Control, in bytes (decoded on config writes). */
@@ -154,67 +188,91 @@ public final class Bridge extends PciFunction {
     return memEnabled && ((address >= memBase && address <= memLimit) || (address >= prefBase && address <= prefLimit));
   }
 
+  /*
+   * fromPrimary and fromSecondary run at every hop of every TLP: each is a short type dispatch whose
+   * common cases (a completion or memory request that is forwarded) fit the JIT's inlining budget,
+   * with the rarer work (config routing, refusals, INTx swizzling) in methods of its own.
+   */
+
   /** A TLP arriving on the primary side, travelling down. */
   public Tlp fromPrimary(Tlp tlp) {
     TlpType t = tlp.type();
-    if (t.isConfig()) {
-      int bus = tlp.target().bus();
-      if (bus == secBus && secBus != 0) {
-        if (role != Role.UPSTREAM_PORT && tlp.target().device() != 0) {
-          return Tlp.completion(tlp, id(), CplStatus.UR); // a link has only device 0 below it
-        }
-        return secondary.deliver(tlp.withType(t == TlpType.CFGRD1 || t == TlpType.CFGRD0 ? TlpType.CFGRD0 : TlpType.CFGWR0));
-      }
-      if (routesBus(bus)) {
-        return secondary.deliver(tlp);
-      }
-      return Tlp.completion(tlp, id(), CplStatus.UR);
-    }
     if (t.completion()) {
       if (routesBus(tlp.requester().bus())) {
-        return secondary.deliver(tlp);
+        return deliver(tlp);
       }
       fabric.error("%s: completion for %s dropped: not below this bridge", name, tlp.requester());
       return null;
     }
     if (t.isMemory()) {
       if (claims(tlp.address())) {
-        return secondary.deliver(tlp);
+        return deliver(tlp);
       }
-      if (t.nonPosted()) {
-        return Tlp.completion(tlp, id(), CplStatus.UR);
-      }
-      fabric.error("%s: posted write to %#x outside the bridge windows dropped", name, tlp.address());
-      return null;
+      return memoryNotClaimed(tlp, t);
+    }
+    if (t.isConfig()) {
+      return configFromPrimary(tlp, t);
     }
     return null; // downstream messages (e.g. broadcast PME_Turn_Off) end here: nothing below models them
+  }
+
+  private Tlp configFromPrimary(Tlp tlp, TlpType t) {
+    int bus = tlp.target().bus();
+    if (bus == secBus && secBus != 0) {
+      if (role != Role.UPSTREAM_PORT && tlp.target().device() != 0) {
+        return Tlp.completion(tlp, id(), CplStatus.UR); // a link has only device 0 below it
+      }
+      return deliver(tlp.withType(t == TlpType.CFGRD1 || t == TlpType.CFGRD0 ? TlpType.CFGRD0 : TlpType.CFGWR0));
+    }
+    if (routesBus(bus)) {
+      return deliver(tlp);
+    }
+    return Tlp.completion(tlp, id(), CplStatus.UR);
+  }
+
+  private Tlp memoryNotClaimed(Tlp tlp, TlpType t) {
+    if (t.nonPosted()) {
+      return Tlp.completion(tlp, id(), CplStatus.UR);
+    }
+    fabric.error("%s: posted write to %#x outside the bridge windows dropped", name, tlp.address());
+    return null;
   }
 
   /** A TLP arriving from the secondary side, travelling up. {@code childDevice} is its device number below. */
   public CplStatus fromSecondary(Tlp tlp, int childDevice) {
     TlpType t = tlp.type();
-    if (t == TlpType.MSG || t == TlpType.MSGD) {
-      int code = tlp.messageCode();
-      if (code >= 0x20 && code <= 0x27) { // INTx virtual wires: swizzle by the child's device number
-        int pin = code & 3;
-        int base = code & ~3;
-        tlp = Tlp.message(tlp.requester(), tlp.messageRouting(), base | ((pin + childDevice) & 3), tlp.messageBytes8to15());
-      }
-      return primary.send(tlp, this);
-    }
     if (t.isMemory()) {
       if (!masterEnabled) {
-        fabric.error("%s: Bus Master Enable is clear on this bridge: %s %s at %#x from %s refused (master abort)",
-            name, role.name().toLowerCase().replace('_', ' '), t, tlp.address(), tlp.requester());
-        config.setBits16(SEC_STATUS, STATUS_REC_MASTER_ABORT, true);
-        if (t.nonPosted()) {
-          secondary.deliver(Tlp.completion(tlp, id(), CplStatus.UR)); // the requester gets UR, not silence
-        }
-        return CplStatus.UR;
+        return masterAbort(tlp, t);
       }
-      return primary.send(tlp, this);
+      return sendPrimary(tlp);
+    }
+    if (t == TlpType.MSG || t == TlpType.MSGD) {
+      return sendPrimary(swizzleIntx(tlp, childDevice));
     }
     fabric.error("%s: %s travelling upstream is not modelled; dropped", name, t);
+    return CplStatus.UR;
+  }
+
+  /** INTx virtual wires are swizzled by the child's device number; other messages pass as they are. */
+  private static Tlp swizzleIntx(Tlp tlp, int childDevice) {
+    int code = tlp.messageCode();
+    if (code >= 0x20 && code <= 0x27) {
+      int pin = code & 3;
+      int base = code & ~3;
+      return Tlp.message(tlp.requester(), tlp.messageRouting(), base | ((pin + childDevice) & 3), tlp.messageBytes8to15());
+    }
+    return tlp;
+  }
+
+  /** A memory request from below with Bus Master Enable clear: refused, logged, UR to a requester. */
+  private CplStatus masterAbort(Tlp tlp, TlpType t) {
+    fabric.error("%s: Bus Master Enable is clear on this bridge: %s %s at %#x from %s refused (master abort)",
+        name, role.name().toLowerCase().replace('_', ' '), t, tlp.address(), tlp.requester());
+    config.setBits16(SEC_STATUS, STATUS_REC_MASTER_ABORT, true);
+    if (t.nonPosted()) {
+      deliver(Tlp.completion(tlp, id(), CplStatus.UR)); // the requester gets UR, not silence
+    }
     return CplStatus.UR;
   }
 

@@ -464,10 +464,15 @@ public final class Endpoint extends PciFunction {
       return DmaResult.BUS_MASTER_DISABLED;
     }
     int mps = maxPayloadBytes();
+    boolean views = !fabric.ownsPayloadsOnTheWire();
     DmaResult result = DmaResult.OK;
     while (len > 0) {
       int n = (int) Math.min(len, Math.min(mps, 4096 - (address & 4095)));
-      CplStatus st = sendUpstream(Tlp.memWrite(id(), address, src, off, n));
+      // The MWr reads src in place (a view, no copy): the send returns once the Root Complex has
+      // written RAM, and the model's buffer does not change during the call. If the wire would copy
+      // it anyway (someone keeps TLPs), it is copied here once instead.
+      CplStatus st = sendUpstream(views
+          ? Tlp.memWriteView(id(), address, src, off, n) : Tlp.memWrite(id(), address, src, off, n));
       if (st != CplStatus.SC && result == DmaResult.OK) {
         result = st == CplStatus.CA ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
       }

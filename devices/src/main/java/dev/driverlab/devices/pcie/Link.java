@@ -115,56 +115,77 @@ public final class Link {
     this.up = up;
   }
 
-  /** {@code timing.tlpTimePs(tlp)}, remembered per size. */
+  /**
+   * {@code timing.tlpTimePs(tlp)}, remembered per size. A payload is whole DWs (Length × 4 bytes) and
+   * an ECRC one more DW, so the size is an index into the table of the TLP's header size.
+   */
   private long timePs(Tlp tlp) {
-    int payloadBytes = tlp.payloadLength() + (tlp.td() ? 4 : 0);
-    int header = tlp.headerBytes();
-    if ((payloadBytes & 3) != 0) {
-      return timing.tlpTimePs(tlp);
+    long[] table = tlp.headerBytes() == 12 ? timePs3Dw : timePs4Dw;
+    if (table != null) {
+      long ps = table[(tlp.payloadLength() >>> 2) + (tlp.td() ? 1 : 0)];
+      if (ps != 0) {
+        return ps;
+      }
     }
-    long[] table = header == 12 ? timePs3Dw : timePs4Dw;
+    return rememberTimePs(tlp);
+  }
+
+  private long rememberTimePs(Tlp tlp) {
+    boolean threeDw = tlp.headerBytes() == 12;
+    long[] table = threeDw ? timePs3Dw : timePs4Dw;
     if (table == null) {
       table = new long[1026];
-      if (header == 12) {
+      if (threeDw) {
         timePs3Dw = table;
       } else {
         timePs4Dw = table;
       }
     }
-    int i = payloadBytes >>> 2;
-    long ps = table[i];
-    if (ps == 0) {
-      ps = table[i] = timing.tlpTimePs(tlp);
-    }
-    return ps;
+    return table[(tlp.payloadLength() >>> 2) + (tlp.td() ? 1 : 0)] = timing.tlpTimePs(tlp);
   }
+
+  /*
+   * down and up run at every hop of every TLP: the common case (nothing intercepts, the link is up)
+   * is a short straight line; interception answers and a dead link are methods of their own.
+   */
 
   Tlp down(Tlp tlp) {
     Tlp sent = fabric.intercept(LinkDirection.DOWNSTREAM, name, tlp);
-    if (sent == null) {
-      return null; // dropped: a non-posted request now ends in a completion timeout
-    }
-    if (sent.type().completion() && !tlp.type().completion()) {
-      return sent; // the interceptor answered the request itself
+    if (sent != tlp && (sent == null || answers(sent, tlp))) {
+      // Dropped (a non-posted request now ends in a completion timeout), or the interceptor
+      // answered the request itself.
+      return sent;
     }
     if (!up) {
-      // DL_Down: the port answers non-posted requests itself with UR and drops the rest (PCIe §2.9.1).
-      if (sent.type().nonPosted()) {
-        return Tlp.completion(sent, port.id(), CplStatus.UR); // made by the port: it crosses no link
-      }
-      return null;
+      return deadLinkAnswer(sent);
     }
     busyPs += timePs(sent);
-    fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
+    sent = fabric.trace(LinkDirection.DOWNSTREAM, name, sent);
     Tlp cpl = partner.fromUpstream(sent);
+    return cpl == null ? null : completionUp(cpl);
+  }
+
+  /** The completion {@code down} returns, crossing back up this link. */
+  private Tlp completionUp(Tlp cpl) {
+    cpl = fabric.intercept(LinkDirection.UPSTREAM, name, cpl);
     if (cpl != null) {
-      cpl = fabric.intercept(LinkDirection.UPSTREAM, name, cpl);
-      if (cpl != null) {
-        busyPs += timePs(cpl);
-        fabric.trace(LinkDirection.UPSTREAM, name, cpl);
-      }
+      busyPs += timePs(cpl);
+      cpl = fabric.trace(LinkDirection.UPSTREAM, name, cpl);
     }
     return cpl;
+  }
+
+  /** Whether an interceptor put completion {@code sent} in place of request {@code tlp}. */
+  private static boolean answers(Tlp sent, Tlp tlp) {
+    return sent.type().completion() && !tlp.type().completion();
+  }
+
+  /** DL_Down: the port answers non-posted requests itself with UR and drops the rest (PCIe §2.9.1). */
+  private Tlp deadLinkAnswer(Tlp sent) {
+    if (sent.type().nonPosted()) {
+      return Tlp.completion(sent, port.id(), CplStatus.UR); // made by the port: it crosses no link
+    }
+    return null;
   }
 
   /** A TLP from the partner going up; the port forwards it. {@code child} is the device number below. */
@@ -173,15 +194,19 @@ public final class Link {
       return CplStatus.UR;
     }
     Tlp sent = fabric.intercept(LinkDirection.UPSTREAM, name, tlp);
+    if (sent != tlp && (sent == null || answers(sent, tlp))) {
+      return interceptedUp(sent);
+    }
+    busyPs += timePs(sent);
+    sent = fabric.trace(LinkDirection.UPSTREAM, name, sent);
+    return port.fromSecondary(sent, 0);
+  }
+
+  private CplStatus interceptedUp(Tlp sent) {
     if (sent == null) {
       return CplStatus.SC; // dropped on the wire: the requester learns nothing (reads time out)
     }
-    if (sent.type().completion() && !tlp.type().completion()) {
-      partner.fromUpstream(sent); // answered in place of the request: back down to the requester
-      return sent.status();
-    }
-    busyPs += timePs(sent);
-    fabric.trace(LinkDirection.UPSTREAM, name, sent);
-    return port.fromSecondary(sent, 0);
+    partner.fromUpstream(sent); // answered in place of the request: back down to the requester
+    return sent.status();
   }
 }

@@ -60,18 +60,10 @@ public final class PcieDevice implements LinkPartner {
     return out;
   }
 
+  /** Every TLP to the card passes here: completions (each DMA read's data) first, config apart. */
   @Override
   public Tlp fromUpstream(Tlp tlp) {
     TlpType t = tlp.type();
-    if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
-      PciFunction f = functions[tlp.target().function()];
-      // Functions 1-7 answer only if function 0 says the device is multi-function (§D.11).
-      if (f == null || tlp.target().device() != 0 || (tlp.target().function() != 0
-          && (functions[0] == null || !functions[0].multiFunction()))) {
-        return Tlp.completion(tlp, tlp.target(), CplStatus.UR);
-      }
-      return f.handleConfig(tlp);
-    }
     if (t.completion()) {
       PciFunction f = functions[tlp.requester().function()];
       if (f != null) {
@@ -80,13 +72,27 @@ public final class PcieDevice implements LinkPartner {
       return null;
     }
     if (t.isMemory()) {
+      long address = tlp.requestFirstByteAddress();
       for (PciFunction f : functions) {
-        if (f != null && f.claims(tlp.requestFirstByteAddress())) {
+        if (f != null && f.claims(address)) {
           return f.handleRequest(tlp);
         }
       }
       return t.nonPosted() ? Tlp.completion(tlp, tlp.requester(), CplStatus.UR) : null;
     }
+    if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
+      return config(tlp);
+    }
     return null;
+  }
+
+  private Tlp config(Tlp tlp) {
+    PciFunction f = functions[tlp.target().function()];
+    // Functions 1-7 answer only if function 0 says the device is multi-function (§D.11).
+    if (f == null || tlp.target().device() != 0 || (tlp.target().function() != 0
+        && (functions[0] == null || !functions[0].multiFunction()))) {
+      return Tlp.completion(tlp, tlp.target(), CplStatus.UR);
+    }
+    return f.handleConfig(tlp);
   }
 }

@@ -44,6 +44,9 @@ public final class RootComplex {
   private final List<Set<Integer>> intxSources = new ArrayList<>();
   private InterruptSink interrupts;
   private int cpuTag;
+  /** The RAM the last device memory request reached, and its base address ({@link #ramHolding}). */
+  private SparseRam dmaRam;
+  private long dmaRamBase;
 
   public RootComplex(Fabric fabric, AddressMap addressMap, Iommu iommu) {
     this.fabric = fabric;
@@ -94,7 +97,7 @@ public final class RootComplex {
         ROOT_PORT_VENDOR, ROOT_PORT_DEVICE, device, 0, 2, gen, width);
     Link link = new Link(fabric, String.format("00:%02x.0", device), new LinkTiming(gen, width), port, partner);
     port.connectSecondaryLink(link);
-    port.connectPrimary(this::fromRootPort);
+    port.connectRootComplex(this);
     partner.attach(link);
     link.train();
     bus0[device] = port;
@@ -233,8 +236,19 @@ public final class RootComplex {
 
   // ---- device side ------------------------------------------------------------------------------
 
-  private CplStatus fromRootPort(Tlp tlp, Bridge port) {
+  /** A TLP arriving from root port {@code port}, travelling up. */
+  CplStatus fromRootPort(Tlp tlp, Bridge port) {
     TlpType t = tlp.type();
+    if (t == TlpType.MWR) {
+      long address = tlp.address();
+      if (address >= Firmware.MSI_BASE && address < Firmware.MSI_BASE + Firmware.MSI_SIZE) {
+        return msi(tlp);
+      }
+      return memoryRequest(tlp, port);
+    }
+    if (t == TlpType.MRD) {
+      return memoryRequest(tlp, port);
+    }
     if (t == TlpType.MSG || t == TlpType.MSGD) {
       int code = tlp.messageCode();
       if (code >= 0x20 && code <= 0x27) {
@@ -243,18 +257,16 @@ public final class RootComplex {
       }
       return CplStatus.SC; // other messages (PME, errors) are accepted and ignored
     }
-    if (t == TlpType.MWR && tlp.address() >= Firmware.MSI_BASE && tlp.address() < Firmware.MSI_BASE + Firmware.MSI_SIZE) {
-      int data = (int) tlp.payloadLe(0, 4);
-      if (interrupts != null) {
-        interrupts.msi(tlp.requester(), tlp.address(), data);
-      }
-      return CplStatus.SC;
-    }
-    if (t == TlpType.MRD || t == TlpType.MWR) {
-      return memoryRequest(tlp, port);
-    }
     fabric.error("RC: %s from %s not supported", t, tlp.requester());
     return CplStatus.UR;
+  }
+
+  private CplStatus msi(Tlp tlp) {
+    int data = (int) tlp.payloadLe(0, 4);
+    if (interrupts != null) {
+      interrupts.msi(tlp.requester(), tlp.address(), data);
+    }
+    return CplStatus.SC;
   }
 
   private void intx(Bridge port, int pin, boolean assert_, PcieId source) {
@@ -273,43 +285,93 @@ public final class RootComplex {
     }
   }
 
+  /*
+   * A device's memory request: every DMA TLP comes here. The common case (the IOMMU off or
+   * translating, RAM there) is short; refusals are methods of their own.
+   */
   private CplStatus memoryRequest(Tlp tlp, Bridge port) {
     boolean write = tlp.type() == TlpType.MWR;
     long address = tlp.requestFirstByteAddress();
     int len = tlp.requestByteLength();
-    String dir = write ? "DMA Write" : "DMA Read";
-    Iommu.Translation tr = iommu.translate(tlp.requester(), address, len, write);
-    if (!tr.ok()) {
-      fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)", dir,
-          tlp.requester(), address, tr.fault());
-      return refuse(tlp, port);
+    long pa = address;
+    if (iommu.enabled()) {
+      Iommu.Translation tr = iommu.translate(tlp.requester(), address, len, write);
+      if (!tr.ok()) {
+        return iommuFault(tlp, port, write, address, tr);
+      }
+      pa = tr.physical();
     }
-    long pa = tr.physical();
-    AddressMap.Hit hit = addressMap.decode(pa);
-    if (hit == null || !(hit.region() instanceof SparseRam ram) || hit.offset() + len > ram.size()) {
-      fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)", dir,
-          tlp.requester(), pa, len);
-      return refuse(tlp, port);
+    SparseRam ram = ramHolding(pa, len);
+    if (ram == null) {
+      return noRam(tlp, port, write, pa, len);
     }
+    long at = pa - dmaRamBase;
     if (write) {
-      long at = hit.offset();
-      tlp.payloadTo((int) (address & 3), len, (src, off, n) -> ram.write(at, src, off, n));
+      tlp.payloadTo((int) (address & 3), len, ram, at);
       return CplStatus.SC;
     }
-    // Completions: at most MPS each; after the first, aligned to the RCB (PCIe Base Spec §2.3.1.1).
+    completeRead(tlp, port, ram, at, address, len);
+    return CplStatus.SC;
+  }
+
+  /**
+   * Answers a read of {@code len} bytes at bus address {@code address}, found in {@code ram} at
+   * {@code at}, with completions of at most MPS each; after the first, aligned to the RCB (PCIe Base
+   * Spec §2.3.1.1). Each reads its bytes in place from RAM (a view, no copy) when RAM holds them in
+   * one array: port.fromPrimary delivers the completion to the requester, which copies the bytes out,
+   * before it returns, and nothing writes RAM in between (observers that keep TLPs get their own copy).
+   * If the wire would copy them anyway (someone keeps TLPs), they are copied here once instead.
+   */
+  private void completeRead(Tlp tlp, Bridge port, SparseRam ram, long at, long address, int len) {
     int mps = port.maxPayloadBytes();
+    boolean views = !fabric.ownsPayloadsOnTheWire();
     long a = address;
     int remaining = len;
     while (remaining > 0) {
       int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
-      long from = hit.offset() + (a - address);
-      Tlp cpl = Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), n,
-          (dst, off, cnt) -> ram.read(from, dst, off, cnt));
+      long from = at + (a - address);
+      byte[] backing = views ? ram.backingArray(from, n) : null;
+      Tlp cpl = backing != null
+          ? Tlp.completionWithDataView(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), backing,
+              SparseRam.backingIndex(from), n)
+          : Tlp.completionWithData(tlp, hostBridge.id(), remaining, (int) (a & 0x7f), n,
+              (dst, off, cnt) -> ram.read(from, dst, off, cnt));
       port.fromPrimary(cpl);
       a += n;
       remaining -= n;
     }
-    return CplStatus.SC;
+  }
+
+  private CplStatus iommuFault(Tlp tlp, Bridge port, boolean write, long address, Iommu.Translation tr) {
+    fabric.error("DMAR: [%s] Request device [%s] fault addr %#x: %s (IOMMU fault; RAM untouched)",
+        write ? "DMA Write" : "DMA Read", tlp.requester(), address, tr.fault());
+    return refuse(tlp, port);
+  }
+
+  private CplStatus noRam(Tlp tlp, Bridge port, boolean write, long pa, int len) {
+    fabric.error("RC: [%s] by %s at %#x (%d bytes) refused: no RAM there (Unsupported Request)",
+        write ? "DMA Write" : "DMA Read", tlp.requester(), pa, len);
+    return refuse(tlp, port);
+  }
+
+  /**
+   * The RAM holding all of {@code [pa, pa + len)}, or null; sets {@link #dmaRamBase} to its base.
+   * Remembers the last RAM found: DMA hits the same RAM TLP after TLP. The memory is valid for good
+   * because the address map only grows and refuses overlapping regions, so an address inside a RAM
+   * region decodes to that region forever.
+   */
+  private SparseRam ramHolding(long pa, int len) {
+    SparseRam r = dmaRam;
+    if (r != null && pa >= dmaRamBase && pa - dmaRamBase <= r.size() - len) {
+      return r;
+    }
+    AddressMap.Hit hit = addressMap.decode(pa);
+    if (hit == null || !(hit.region() instanceof SparseRam ram) || hit.offset() + len > ram.size()) {
+      return null;
+    }
+    dmaRam = ram;
+    dmaRamBase = hit.base();
+    return ram;
   }
 
   private CplStatus refuse(Tlp tlp, Bridge port) {

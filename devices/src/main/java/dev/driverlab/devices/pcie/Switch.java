@@ -21,16 +21,16 @@ public final class Switch implements LinkPartner {
   private final String name;
   private final Bridge upstream;
   private final List<Bridge> downstream = new ArrayList<>();
+  /** {@link #downstream} as an array, for routing on the internal bus (no list access per TLP). */
+  private Bridge[] ports = new Bridge[0];
   private final List<Link> links = new ArrayList<>();
-  private Link uplink;
 
   public Switch(Fabric fabric, String name, int gen, int width) {
     this.fabric = fabric;
     this.name = name;
     this.upstream = new Bridge(fabric, name + " upstream port", Bridge.Role.UPSTREAM_PORT, VENDOR_TI, UPSTREAM_ID,
         0, 0, 2, gen, width);
-    upstream.connectSecondary(this::internalBus);
-    upstream.connectPrimary((tlp, from) -> uplink.up(tlp));
+    upstream.connectInternalBus(this);
   }
 
   public Bridge upstreamPort() {
@@ -51,20 +51,21 @@ public final class Switch implements LinkPartner {
     checkArgument(dev < 32, "a switch has at most 32 downstream ports");
     Bridge port = new Bridge(fabric, name + " downstream port " + dev, Bridge.Role.DOWNSTREAM_PORT, VENDOR_TI,
         DOWNSTREAM_ID, dev, 0, 2, gen, width);
-    port.connectPrimary((tlp, from) -> upstream.fromSecondary(tlp, dev));
+    port.connectSwitchUpstream(upstream, dev);
     port.setUpstream(tlp -> upstream.fromSecondary(tlp, dev));
     Link link = new Link(fabric, name + "/" + dev, new LinkTiming(gen, width), port, partner);
     port.connectSecondaryLink(link);
     partner.attach(link);
     link.train();
     downstream.add(port);
+    ports = downstream.toArray(new Bridge[0]);
     links.add(link);
     return link;
   }
 
   @Override
   public void attach(Link link) {
-    this.uplink = link;
+    upstream.connectUplink(link);
     upstream.setUpstream(link::up);
   }
 
@@ -86,39 +87,58 @@ public final class Switch implements LinkPartner {
     return upstream.fromPrimary(tlp);
   }
 
-  /** Routing on the internal bus (the upstream port's secondary side). */
-  private Tlp internalBus(Tlp tlp) {
+  /**
+   * Routing on the internal bus (the upstream port's secondary side). Every completion of every DMA
+   * read into a device below passes here: the common cases are a short dispatch, config routing is
+   * a method of its own.
+   */
+  Tlp internalBus(Tlp tlp) {
     TlpType t = tlp.type();
-    if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
-      int dev = tlp.target().device();
-      if (dev >= downstream.size() || tlp.target().function() != 0) {
-        return Tlp.completion(tlp, tlp.target(), CplStatus.UR);
-      }
-      return downstream.get(dev).handleConfig(tlp);
-    }
-    if (t.isConfig()) {
-      for (Bridge p : downstream) {
-        if (p.routesBus(tlp.target().bus())) {
-          return p.fromPrimary(tlp);
-        }
-      }
-      return Tlp.completion(tlp, upstream.id(), CplStatus.UR);
-    }
     if (t.completion()) {
-      for (Bridge p : downstream) {
-        if (p.routesBus(tlp.requester().bus())) {
-          return p.fromPrimary(tlp);
-        }
-      }
-      return null;
+      Bridge p = portRoutingBus(tlp.requester().bus());
+      return p == null ? null : p.fromPrimary(tlp);
     }
     if (t.isMemory()) {
-      for (Bridge p : downstream) {
-        if (p.claims(tlp.address())) {
-          return p.fromPrimary(tlp);
-        }
+      Bridge p = portClaiming(tlp.address());
+      if (p != null) {
+        return p.fromPrimary(tlp);
       }
       return t.nonPosted() ? Tlp.completion(tlp, upstream.id(), CplStatus.UR) : null;
+    }
+    if (t.isConfig()) {
+      return configOnInternalBus(tlp, t);
+    }
+    return null;
+  }
+
+  private Tlp configOnInternalBus(Tlp tlp, TlpType t) {
+    if (t == TlpType.CFGRD0 || t == TlpType.CFGWR0) {
+      int dev = tlp.target().device();
+      if (dev >= ports.length || tlp.target().function() != 0) {
+        return Tlp.completion(tlp, tlp.target(), CplStatus.UR);
+      }
+      return ports[dev].handleConfig(tlp);
+    }
+    Bridge p = portRoutingBus(tlp.target().bus());
+    return p != null ? p.fromPrimary(tlp) : Tlp.completion(tlp, upstream.id(), CplStatus.UR);
+  }
+
+  /** The downstream port whose bus range holds {@code bus}, or null. */
+  private Bridge portRoutingBus(int bus) {
+    for (Bridge p : ports) {
+      if (p.routesBus(bus)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The downstream port whose windows claim {@code address}, or null. */
+  private Bridge portClaiming(long address) {
+    for (Bridge p : ports) {
+      if (p.claims(address)) {
+        return p;
+      }
     }
     return null;
   }

@@ -102,6 +102,12 @@ public final class DmaTlpCheck implements TlpObserver {
     return false;
   }
 
+  /** Looks at each TLP's header during the call only: DMA TLPs need not copy their payload for it. */
+  @Override
+  public boolean keepsTlps() {
+    return false;
+  }
+
   @Override
   public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
     TlpType t = tlp.type();

@@ -69,7 +69,17 @@ public final class AnalyzerText {
   /** An observer that hands each TLP's {@link #line(long, LinkDirection, String, Tlp)} to {@code sink}. */
   public static TlpObserver printingTo(Consumer<String> sink) {
     Objects.requireNonNull(sink, "sink");
-    return (timeNs, dir, linkName, tlp) -> sink.accept(line(timeNs, dir, linkName, tlp));
+    return new TlpObserver() {
+      @Override
+      public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
+        sink.accept(line(timeNs, dir, linkName, tlp));
+      }
+
+      @Override
+      public boolean keepsTlps() {
+        return false; // the line is rendered during the call
+      }
+    };
   }
 
   private static void appendTime(StringBuilder sb, long timeNs) {

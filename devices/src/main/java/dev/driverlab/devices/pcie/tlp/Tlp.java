@@ -1,5 +1,6 @@
 package dev.driverlab.devices.pcie.tlp;
 
+import dev.driverlab.devices.mem.MemoryRegion;
 import dev.driverlab.devices.pcie.tlp.TlpType.Layout;
 import java.util.Arrays;
 import java.util.Objects;
@@ -64,6 +65,11 @@ public final class Tlp {
   private final short tag;
   private final byte firstBe;
   private final byte lastBe;
+  /**
+   * The DW-aligned address of a memory or I/O request; for a message, header bytes 8..15 (which hold
+   * the address of an address-routed one). One field for both, as the header has one place for both:
+   * every TLP is allocated, and this keeps a Tlp at 72 bytes.
+   */
   private final long address;
   /** The config target or the completer. */
   private final PcieId peer;
@@ -74,9 +80,17 @@ public final class Tlp {
   private final byte lowerAddress;
   private final short messageCode;
   private final byte messageRouting;
-  private final long messageBytes;
-  /** Never null, never exposed; whole DWs. */
+  /**
+   * The payload is {@code payload[payloadOff, payloadOff + payloadLength)}: whole DWs, never null,
+   * never exposed. Usually the TLP owns the whole array ({@code payloadOff} 0, {@link #ownsPayload}
+   * true); a TLP built by {@link #memWriteView} or {@link #completionWithDataView} reads its bytes in
+   * place from the sender's buffer instead (see there for why that is safe).
+   */
   private final byte[] payload;
+  private final int payloadOff;
+  private final int payloadLength;
+  /** False for a view of a buffer the sender owns. */
+  private final boolean ownsPayload;
 
   /** The mutable form every door fills in before the one constructor validates it. */
   private static final class Draft {
@@ -125,7 +139,7 @@ public final class Tlp {
       tag = t.tag;
       firstBe = t.firstBe;
       lastBe = t.lastBe;
-      address = t.address;
+      address = t.type.layout == Layout.MESSAGE ? 0 : t.address;
       peer = t.peer;
       register = t.register;
       status = t.status;
@@ -134,8 +148,8 @@ public final class Tlp {
       lowerAddress = t.lowerAddress;
       messageCode = t.messageCode;
       messageRouting = t.messageRouting;
-      messageBytes = t.messageBytes;
-      payload = t.payload;
+      messageBytes = t.type.layout == Layout.MESSAGE ? t.address : 0;
+      payload = t.ownedPayloadArray();
     }
 
     Tlp build() {
@@ -161,7 +175,7 @@ public final class Tlp {
     tag = (short) d.tag;
     firstBe = (byte) d.firstBe;
     lastBe = (byte) d.lastBe;
-    address = d.address;
+    address = d.type.layout == Layout.MESSAGE ? d.messageBytes : d.address;
     peer = d.peer;
     register = (short) d.register;
     status = d.status;
@@ -170,8 +184,10 @@ public final class Tlp {
     lowerAddress = (byte) d.lowerAddress;
     messageCode = (short) d.messageCode;
     messageRouting = (byte) d.messageRouting;
-    messageBytes = d.messageBytes;
     payload = d.payload;
+    payloadOff = 0;
+    payloadLength = d.payload.length;
+    ownsPayload = true;
   }
 
   /*
@@ -195,11 +211,12 @@ public final class Tlp {
    *       f/e/c/8 and Last BE one of f/1/3/7, so contiguous and non-zero (§2.2.5);
    *   <li>address is DW aligned, and aligned start + Length*4 is (address &amp; 0xfff) + n rounded up
    *       to a DW, so still &lt;= 0x1000 (no 4 KiB crossing);
-   *   <li>the payload is NO_DATA for MRd and Length*4 bytes for MWr (allocated by the factory).
+   *   <li>the payload is NO_DATA for MRd and Length*4 bytes for MWr: allocated by the factory, or
+   *       for {@link #memWriteView} the caller's checked range of exactly Length*4 bytes.
    * </ul>
    */
   private Tlp(TlpType type, PcieId requester, int tag, long alignedAddress, int lengthDw, int bes,
-      byte[] payload) {
+      byte[] payload, int payloadOff, boolean ownsPayload) {
     this.type = type;
     this.tc = 0;
     this.attr = 0;
@@ -222,8 +239,10 @@ public final class Tlp {
     this.lowerAddress = 0;
     this.messageCode = 0;
     this.messageRouting = 0;
-    this.messageBytes = 0;
     this.payload = payload;
+    this.payloadOff = payloadOff;
+    this.payloadLength = type.hasData() ? lengthDw * 4 : 0;
+    this.ownsPayload = ownsPayload;
   }
 
   /**
@@ -235,11 +254,12 @@ public final class Tlp {
    *   <li>completer non-null (checked there); status SC, type CplD or CplDLk (data-carrying);
    *   <li>byte_count 1..4096 and lower_address 0..0x7f (checked there);
    *   <li>Length = max(1, ceil(((lowerAddress &amp; 3) + len) / 4)) and checked &lt;= 1024;
-   *   <li>the payload is exactly Length*4 bytes (allocated by the factory).
+   *   <li>the payload is exactly Length*4 bytes: allocated by the factory, or for
+   *       {@link #completionWithDataView} the caller's checked range of exactly Length*4 bytes.
    * </ul>
    */
   private Tlp(Tlp request, TlpType type, PcieId completer, int byteCount, int lowerAddress, int dws,
-      byte[] payload) {
+      byte[] payload, int payloadOff, boolean ownsPayload) {
     this.type = type;
     this.tc = request.tc;
     this.attr = request.attr;
@@ -262,8 +282,10 @@ public final class Tlp {
     this.lowerAddress = (byte) lowerAddress;
     this.messageCode = 0;
     this.messageRouting = 0;
-    this.messageBytes = 0;
     this.payload = payload;
+    this.payloadOff = payloadOff;
+    this.payloadLength = type.hasData() ? lengthDw * 4 : 0;
+    this.ownsPayload = ownsPayload;
   }
 
   /** Runs the generic validation on this TLP again (for tests of the fast constructors). */
@@ -289,7 +311,7 @@ public final class Tlp {
     checkRequester(requester, tag);
     int a = (int) address & 3;
     return new Tlp(TlpType.MRD, requester, tag, address & ~3L, dwsFor(a, byteLength),
-        byteEnables(a, byteLength), NO_DATA);
+        byteEnables(a, byteLength), NO_DATA, 0, true);
   }
 
   /** The checks validate() makes on a request's requester and tag, in its order. */
@@ -315,7 +337,33 @@ public final class Tlp {
     int dws = dwsFor(a, len);
     byte[] payload = new byte[dws * 4];
     System.arraycopy(data, off, payload, a, len);
-    return new Tlp(TlpType.MWR, requester, 0, address & ~3L, dws, byteEnables(a, len), payload);
+    return new Tlp(TlpType.MWR, requester, 0, address & ~3L, dws, byteEnables(a, len), payload, 0,
+        true);
+  }
+
+  /**
+   * As {@link #memWrite}, but when the bytes are whole DWs ({@code address} and {@code len} multiples
+   * of 4, {@code len} &gt; 0) the TLP reads its payload in place from {@code data[off, off+len)}
+   * instead of copying it: the device DMA write path, where every payload byte would otherwise be
+   * copied twice (buffer → TLP → RAM) and allocated once. Other ranges are copied as by memWrite.
+   *
+   * <p>The caller promises not to change those bytes while the TLP is in flight, that is until the
+   * call that sends it returns. That is enough because the fabric is synchronous and nothing else
+   * keeps an in-flight TLP: the completer consumes the payload before the send returns, and the fabric
+   * hands observers and interceptors that may keep a TLP an {@link #owned} copy (see
+   * {@link TlpObserver#keepsTlps}). Whoever else keeps such a TLP must keep {@code owned()}.
+   */
+  public static Tlp memWriteView(PcieId requester, long address, byte[] data, int off, int len) {
+    if (((int) address & 3) != 0 || (len & 3) != 0 || len == 0) {
+      return memWrite(requester, address, data, off, len);
+    }
+    Objects.requireNonNull(data, "data");
+    Objects.checkFromIndexSize(off, len, data.length);
+    checkMemRange("MWr", address, len);
+    Objects.requireNonNull(requester, "requester");
+    // a == 0 and len % 4 == 0: the payload is exactly data[off, off+len), Length = len / 4 DW.
+    return new Tlp(TlpType.MWR, requester, 0, address, len >>> 2, byteEnables(0, len), data, off,
+        false);
   }
 
   /**
@@ -334,7 +382,8 @@ public final class Tlp {
     int dws = dwsFor(a, size);
     byte[] payload = new byte[dws * 4];
     putLe(payload, a, valueLe, size);
-    return new Tlp(TlpType.MWR, requester, 0, address & ~3L, dws, byteEnables(a, size), payload);
+    return new Tlp(TlpType.MWR, requester, 0, address & ~3L, dws, byteEnables(a, size), payload, 0,
+        true);
   }
 
   /**
@@ -483,7 +532,30 @@ public final class Tlp {
     byte[] payload = new byte[dws * 4];
     System.arraycopy(data, off, payload, lowerAddress & 3, len);
     return new Tlp(request, dataCompletionType(request), completer, byteCount, lowerAddress, dws,
-        payload);
+        payload, 0, true);
+  }
+
+  /**
+   * As {@link #completionWithData(Tlp, PcieId, int, int, byte[], int, int)}, but when the bytes are
+   * whole DWs ({@code lowerAddress} and {@code len} multiples of 4, {@code len} &gt; 0) the TLP reads
+   * its payload in place from {@code data[off, off+len)} instead of copying it: the completer's path
+   * for a DMA read, answered from RAM. Other ranges are copied.
+   *
+   * <p>The caller promises not to change those bytes while the TLP is in flight, that is until the
+   * call that sends it returns; see {@link #memWriteView} for why that is enough.
+   */
+  public static Tlp completionWithDataView(Tlp request, PcieId completer, int byteCount,
+      int lowerAddress, byte[] data, int off, int len) {
+    if ((lowerAddress & 3) != 0 || (len & 3) != 0 || len == 0) {
+      return completionWithData(request, completer, byteCount, lowerAddress, data, off, len);
+    }
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(data, "data");
+    Objects.checkFromIndexSize(off, len, data.length);
+    int dws = checkDataCompletion(request, completer, byteCount, lowerAddress, len);
+    // lowerAddress % 4 == 0 and len % 4 == 0 (len > 0): dws == len / 4, the payload is the range.
+    return new Tlp(request, dataCompletionType(request), completer, byteCount, lowerAddress, dws,
+        data, off, false);
   }
 
   /** Fills payload bytes in place (e.g. straight from RAM), so a completion needs no staging copy. */
@@ -510,7 +582,7 @@ public final class Tlp {
     byte[] payload = new byte[dws * 4];
     source.fill(payload, lowerAddress & 3, len);
     return new Tlp(request, dataCompletionType(request), completer, byteCount, lowerAddress, dws,
-        payload);
+        payload, 0, true);
   }
 
   /**
@@ -555,7 +627,8 @@ public final class Tlp {
     int dws = checkDataCompletion(request, completer, byteCount, la, size);
     byte[] payload = new byte[dws * 4];
     putLe(payload, la & 3, valueLe, size);
-    return new Tlp(request, dataCompletionType(request), completer, byteCount, la, dws, payload);
+    return new Tlp(request, dataCompletionType(request), completer, byteCount, la, dws, payload, 0,
+        true);
   }
 
   /**
@@ -936,8 +1009,8 @@ public final class Tlp {
         break;
       case MESSAGE:
         dw[1] = requester.requesterId() << 16 | (tag & 0xff) << 8 | messageCode;
-        dw[2] = (int) (messageBytes >>> 32);
-        dw[3] = (int) messageBytes;
+        dw[2] = (int) (address >>> 32);
+        dw[3] = (int) address;
         break;
       default:
         throw new AssertionError(type);
@@ -1145,7 +1218,7 @@ public final class Tlp {
       return address;
     }
     if (type.layout == Layout.MESSAGE && messageRouting == MessageCode.ROUTE_BY_ADDRESS) {
-      return messageBytes;
+      return address; // header bytes 8..15
     }
     throw new IllegalStateException("address() is not defined for " + describeForState());
   }
@@ -1206,33 +1279,81 @@ public final class Tlp {
   /** Header bytes 8..15 of a message, big-endian (byte 8 in bits 63:56). */
   public long messageBytes8to15() {
     requireLayout(Layout.MESSAGE, "messageBytes8to15()");
-    return messageBytes;
+    return address;
   }
 
   /** A copy of the payload (whole DWs; empty for types without data). */
   public byte[] payload() {
-    return payload.length == 0 ? NO_DATA : payload.clone();
+    return payloadLength == 0 ? NO_DATA : Arrays.copyOfRange(payload, payloadOff,
+        payloadOff + payloadLength);
   }
 
   /** Payload length in bytes: {@code lengthDw() * 4} for types with data, else 0. */
   public int payloadLength() {
-    return payload.length;
+    return payloadLength;
   }
 
-  /** Copies payload bytes without an intermediate copy, like {@link System#arraycopy}. */
+  /**
+   * False for a TLP from {@link #memWriteView} or {@link #completionWithDataView} whose payload is a
+   * view of its sender's buffer: valid while the TLP is in flight only. Keep {@link #owned()}.
+   */
+  public boolean ownsPayload() {
+    return ownsPayload;
+  }
+
+  /** This TLP if it owns its payload, else an equal TLP with its own copy of the payload. */
+  public Tlp owned() {
+    if (ownsPayload) {
+      return this;
+    }
+    if (type.completion()) {
+      return new Tlp(this, type, peer, byteCount, lowerAddress, lengthDw, ownedPayloadArray(), 0,
+          true);
+    }
+    return new Tlp(type, requester, tag, address, lengthDw, lastBe << 4 | firstBe,
+        ownedPayloadArray(), 0, true);
+  }
+
+  /** The payload as an array this TLP may hand to a new TLP: the array itself when owned whole. */
+  private byte[] ownedPayloadArray() {
+    if (ownsPayload && payloadOff == 0 && payload.length == payloadLength) {
+      return payload;
+    }
+    return Arrays.copyOfRange(payload, payloadOff, payloadOff + payloadLength);
+  }
+
+  /**
+   * Copies payload bytes without an intermediate copy, like {@link System#arraycopy}.
+   *
+   * @throws IndexOutOfBoundsException if {@code srcOff, len} do not fit the payload or
+   *     {@code dstOff, len} do not fit {@code dst}
+   */
   public void copyPayload(int srcOff, byte[] dst, int dstOff, int len) {
-    System.arraycopy(payload, srcOff, dst, dstOff, len);
+    Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    System.arraycopy(payload, payloadOff + srcOff, dst, dstOff, len);
   }
 
-  /** Hands {@code len} payload bytes from {@code srcOff} to {@code sink} without copying them. */
+  /**
+   * Hands {@code len} payload bytes from {@code srcOff} to {@code sink} without copying them. The sink
+   * must only read them, and only during the call.
+   */
   public void payloadTo(int srcOff, int len, PayloadSink sink) {
-    Objects.checkFromIndexSize(srcOff, len, payload.length);
-    sink.accept(payload, srcOff, len);
+    Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    sink.accept(payload, payloadOff + srcOff, len);
+  }
+
+  /**
+   * Writes {@code len} payload bytes from {@code srcOff} into {@code region} at {@code offset}, without
+   * an intermediate copy: a DMA write reaching RAM.
+   */
+  public void payloadTo(int srcOff, int len, MemoryRegion region, long offset) {
+    Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    region.write(offset, payload, payloadOff + srcOff, len);
   }
 
   /** One payload byte, 0..255. */
   public int payloadByte(int index) {
-    return payload[index] & 0xff;
+    return payload[payloadOff + Objects.checkIndex(index, payloadLength)] & 0xff;
   }
 
   /**
@@ -1244,10 +1365,10 @@ public final class Tlp {
     if (size < 1 || size > 8) {
       throw bad("size out of range 1..8: %d", size);
     }
-    Objects.checkFromIndexSize(offset, size, payload.length);
+    Objects.checkFromIndexSize(offset, size, payloadLength);
     long v = 0;
     for (int i = size - 1; i >= 0; i--) {
-      v = v << 8 | (payload[offset + i] & 0xff);
+      v = v << 8 | (payload[payloadOff + offset + i] & 0xff);
     }
     return v;
   }
@@ -1313,7 +1434,7 @@ public final class Tlp {
         return requester;
       case MESSAGE:
         if (messageRouting == MessageCode.ROUTE_BY_ID) {
-          return PcieId.fromRequesterId((int) (messageBytes >>> 48));
+          return PcieId.fromRequesterId((int) (address >>> 48));
         }
         break;
       default:
@@ -1362,8 +1483,9 @@ public final class Tlp {
         && register == t.register && status == t.status && bcm == t.bcm
         && byteCount == t.byteCount && lowerAddress == t.lowerAddress
         && messageCode == t.messageCode && messageRouting == t.messageRouting
-        && messageBytes == t.messageBytes && requester.equals(t.requester)
-        && Objects.equals(peer, t.peer) && Arrays.equals(payload, t.payload);
+        && requester.equals(t.requester)
+        && Objects.equals(peer, t.peer) && Arrays.equals(payload, payloadOff,
+            payloadOff + payloadLength, t.payload, t.payloadOff, t.payloadOff + t.payloadLength);
   }
 
   @Override
@@ -1375,15 +1497,20 @@ public final class Tlp {
     h = 31 * h + requester.hashCode();
     h = 31 * h + tag;
     h = 31 * h + (firstBe << 4 | lastBe);
-    h = 31 * h + Long.hashCode(address);
+    boolean message = type.layout == Layout.MESSAGE;
+    h = 31 * h + Long.hashCode(message ? 0 : address);
     h = 31 * h + Objects.hashCode(peer);
     h = 31 * h + register;
     h = 31 * h + Objects.hashCode(status);
     h = 31 * h + byteCount;
     h = 31 * h + lowerAddress;
     h = 31 * h + (messageCode << 3 | messageRouting);
-    h = 31 * h + Long.hashCode(messageBytes);
-    h = 31 * h + Arrays.hashCode(payload);
+    h = 31 * h + Long.hashCode(message ? address : 0);
+    int ph = 1; // Arrays.hashCode of the payload's bytes, wherever they sit
+    for (int i = payloadOff, end = payloadOff + payloadLength; i < end; i++) {
+      ph = 31 * ph + payload[i];
+    }
+    h = 31 * h + ph;
     return h;
   }
 

@@ -6,6 +6,8 @@ package dev.driverlab.devices.pcie.tlp;
  * it may return that request's completion (e.g. {@code Tlp.completion(req, id, CplStatus.UR)}): the
  * link then turns it around to the requester instead of forwarding the request. For tests only; the
  * analyzer ({@link TlpObserver}) records what was actually sent, after interception.
+ *
+ * <p>The TLP an interceptor sees owns its payload ({@link Tlp#owned}): it may keep it.
  */
 @FunctionalInterface
 public interface TlpInterceptor {

@@ -14,7 +14,19 @@ public interface TlpObserver {
    * @param timeNs the machine's virtual time when the TLP crossed the link, in nanoseconds
    * @param dir the direction it crossed
    * @param linkName the link's name as the fabric knows it (e.g. "rp0")
-   * @param tlp the TLP (an immutable value; keep it if you like)
+   * @param tlp the TLP (an immutable value; keep it if you like, unless {@link #keepsTlps} says no)
    */
   void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp);
+
+  /**
+   * Whether this observer may keep a TLP (or its payload) after {@link #onTlp} returns. DMA TLPs read
+   * their payload in place from the sender's buffer while they are in flight ({@link Tlp#ownsPayload});
+   * while an observer that keeps TLPs is registered, the fabric gives every TLP its own payload before
+   * showing it (once per TLP, as a factory that copies would), so what was kept never changes later.
+   * An observer that only looks during the call (a checker, a printer) returns false and spares every
+   * DMA TLP that copy. The safe answer, and the default, is true.
+   */
+  default boolean keepsTlps() {
+    return true;
+  }
 }

@@ -1,0 +1,171 @@
+package dev.driverlab.devices.pcie;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.driverlab.devices.Machine;
+import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.devices.pcie.tlp.LinkDirection;
+import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpObserver;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+import dev.driverlab.devices.testing.BareMetal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DMA TLPs read their payload in place from the sender's buffer while in flight; whoever may keep a
+ * TLP (an observer by default, every interceptor) gets one whose payload does not change later.
+ */
+class PayloadViewFabricTest {
+  private static final long HOST = 0x10_0000;
+
+  /** An observer that only looks during the call, as the checkers do. */
+  private static final class Looking implements TlpObserver {
+    final List<Boolean> owned = new ArrayList<>();
+
+    @Override
+    public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
+      if (tlp.type() == TlpType.MWR || tlp.type() == TlpType.CPLD) {
+        owned.add(tlp.ownsPayload());
+      }
+    }
+
+    @Override
+    public boolean keepsTlps() {
+      return false;
+    }
+  }
+
+  private static byte[] pattern(int n, int seed) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (i * 13 + seed);
+    }
+    return b;
+  }
+
+  @Test
+  void writesKeptByAnObserverDoNotChangeWhenTheDeviceBufferDoes() throws Exception {
+    Machine m = Machine.createDefault();
+    FabricTest.Scratch s = new FabricTest.Scratch();
+    m.plug(s);
+    BareMetal.boot(m);
+    byte[] buf = pattern(1024, 1);
+    List<Tlp> kept = new ArrayList<>();
+    try (AutoCloseable c = m.fabric().addObserver((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.MWR) {
+        kept.add(tlp);
+      }
+    })) {
+      assertEquals(DmaResult.OK, s.write(HOST, buf));
+    }
+    byte[] sent = buf.clone();
+    Arrays.fill(buf, (byte) 0);
+    assertFalse(kept.isEmpty());
+    byte[] rebuilt = new byte[1024];
+    for (Tlp t : kept) {
+      assertTrue(t.ownsPayload(), "a keeping observer is shown owned TLPs: " + t);
+      t.copyPayload(0, rebuilt, (int) (t.address() - HOST), t.payloadLength());
+    }
+    assertArrayEquals(sent, rebuilt);
+    byte[] ram = new byte[1024];
+    m.readRam(HOST, ram, 0, 1024);
+    assertArrayEquals(sent, ram);
+  }
+
+  @Test
+  void completionsKeptByAnObserverDoNotChangeWhenRamIsWrittenAgain() throws Exception {
+    Machine m = Machine.createDefault();
+    FabricTest.Scratch s = new FabricTest.Scratch();
+    m.plug(s);
+    BareMetal.boot(m);
+    byte[] host = pattern(1024, 2);
+    m.writeRam(HOST, host, 0, host.length);
+    List<Tlp> kept = new ArrayList<>();
+    byte[] got = new byte[1024];
+    try (AutoCloseable c = m.fabric().addObserver((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.CPLD && link.equals("switch0/0")) {
+        kept.add(tlp);
+      }
+    })) {
+      assertEquals(DmaResult.OK, s.read(HOST, got));
+    }
+    assertArrayEquals(host, got);
+    m.writeRam(HOST, new byte[1024], 0, 1024);
+    int total = 0;
+    for (Tlp t : kept) {
+      assertTrue(t.ownsPayload());
+      byte[] p = t.payload();
+      for (byte b : p) {
+        total |= b;
+      }
+    }
+    assertNotEquals(0, total, "the kept completions still carry the bytes read, not the zeros written since");
+  }
+
+  @Test
+  void observersThatDoNotKeepTlpsSpareDmaTheCopy() throws Exception {
+    Machine m = Machine.createDefault();
+    FabricTest.Scratch s = new FabricTest.Scratch();
+    m.plug(s);
+    BareMetal.boot(m);
+    m.writeRam(HOST, pattern(512, 3), 0, 512);
+    Looking looking = new Looking();
+    try (AutoCloseable c = m.fabric().addObserver(looking)) {
+      assertEquals(DmaResult.OK, s.write(HOST + 4096, pattern(512, 4)));
+      assertEquals(DmaResult.OK, s.read(HOST, new byte[512]));
+    }
+    assertFalse(looking.owned.isEmpty());
+    assertTrue(looking.owned.stream().noneMatch(o -> o), "DMA payloads travel as views: " + looking.owned);
+  }
+
+  @Test
+  void oneKeepingObserverAmongOthersMakesEveryoneSeeOwnedTlps() throws Exception {
+    Machine m = Machine.createDefault();
+    FabricTest.Scratch s = new FabricTest.Scratch();
+    m.plug(s);
+    BareMetal.boot(m);
+    Looking looking = new Looking();
+    List<Tlp> kept = new ArrayList<>();
+    try (AutoCloseable a = m.fabric().addObserver(looking);
+        AutoCloseable b = m.fabric().addObserver((t, dir, link, tlp) -> kept.add(tlp))) {
+      assertEquals(DmaResult.OK, s.write(HOST, pattern(256, 5)));
+    }
+    assertFalse(looking.owned.isEmpty());
+    assertTrue(looking.owned.stream().allMatch(o -> o));
+    Tlp first = kept.stream().filter(t -> t.type() == TlpType.MWR).findFirst().orElseThrow();
+    Tlp second = kept.stream().filter(t -> t.type() == TlpType.MWR).skip(1).findFirst().orElseThrow();
+    assertSame(first, second, "copied once, then the same owned TLP crosses the next link");
+  }
+
+  @Test
+  void interceptorsSeeOwnedTlpsAndMayKeepThem() throws Exception {
+    Machine m = Machine.createDefault();
+    FabricTest.Scratch s = new FabricTest.Scratch();
+    m.plug(s);
+    BareMetal.boot(m);
+    byte[] buf = pattern(256, 6);
+    List<Tlp> kept = new ArrayList<>();
+    try (AutoCloseable c = m.fabric().addInterceptor((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.MWR) {
+        kept.add(tlp);
+      }
+      return tlp;
+    })) {
+      assertEquals(DmaResult.OK, s.write(HOST, buf));
+    }
+    byte[] sent = buf.clone();
+    Arrays.fill(buf, (byte) 0);
+    assertFalse(kept.isEmpty());
+    for (Tlp t : kept) {
+      assertTrue(t.ownsPayload());
+      int at = (int) (t.address() - HOST);
+      assertArrayEquals(Arrays.copyOfRange(sent, at, at + t.payloadLength()), t.payload());
+    }
+    byte[] ram = new byte[256];
+    m.readRam(HOST, ram, 0, 256);
+    assertArrayEquals(sent, ram);
+  }
+}
