@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.devices.pcie.check.TlpProtocolChecker;
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpObserver;
@@ -119,6 +120,27 @@ class PayloadViewFabricTest {
     }
     assertFalse(looking.owned.isEmpty());
     assertTrue(looking.owned.stream().noneMatch(o -> o), "DMA payloads travel as views: " + looking.owned);
+  }
+
+  @Test
+  void theProtocolCheckerDoesNotKeepTlpsAndStillChecksTheViews() throws Exception {
+    Machine m = Machine.createDefault();
+    FabricTest.Scratch s = new FabricTest.Scratch();
+    m.plug(s);
+    BareMetal.boot(m);
+    TlpProtocolChecker checker = TlpProtocolChecker.install(m);
+    m.writeRam(HOST, pattern(512, 7), 0, 512);
+    Looking looking = new Looking();
+    byte[] back = new byte[512];
+    try (AutoCloseable c = m.fabric().addObserver(looking)) {
+      assertEquals(DmaResult.OK, s.write(HOST + 4096, pattern(512, 8)));
+      assertEquals(DmaResult.OK, s.read(HOST, back));
+    }
+    assertArrayEquals(pattern(512, 7), back);
+    assertFalse(looking.owned.isEmpty());
+    assertTrue(looking.owned.stream().noneMatch(o -> o), "a checked fabric carries views: " + looking.owned);
+    assertEquals(List.of(), checker.violations());
+    assertEquals(List.of(), checker.outstanding(), "every read the checker saw was completed");
   }
 
   @Test

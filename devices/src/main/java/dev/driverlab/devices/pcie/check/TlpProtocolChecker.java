@@ -289,6 +289,17 @@ public final class TlpProtocolChecker implements TlpObserver {
   // with the TLP (or the raw header's facts) as an opaque "source" that only reports look into
   // (TlpFacts.of(source)): checking a Tlp allocates nothing.
 
+  /**
+   * False: the checker keeps only non-posted requests (in {@link Outstanding#source}, for later
+   * reports), and those never read their payload from a sender's buffer (only MWr and CplD can, see
+   * {@link Tlp#ownsPayload}); a report on any other TLP is written while the TLP is in hand. So DMA
+   * TLPs cross a checked fabric without a payload copy.
+   */
+  @Override
+  public boolean keepsTlps() {
+    return false;
+  }
+
   @Override
   public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
     expire(timeNs);
