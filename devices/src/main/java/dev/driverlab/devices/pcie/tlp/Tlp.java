@@ -85,6 +85,12 @@ public final class Tlp {
    * never exposed. Usually the TLP owns the whole array ({@code payloadOff} 0, {@link #ownsPayload}
    * true); a TLP built by {@link #memWriteView} or {@link #completionWithDataView} reads its bytes in
    * place from the sender's buffer instead (see there for why that is safe).
+   *
+   * <p>Null for a completion of at most 8 payload bytes built by {@link #readCompletion(Tlp, PcieId,
+   * long)} (every MMIO load answers with one): its payload bytes sit little-endian in {@link #address}
+   * instead (byte {@code i} in bits {@code 8i..8i+7}), which a completion's header does not use, so
+   * an MMIO load allocates no array. Such a TLP owns its payload; every accessor below reads either
+   * form, and {@link #equals}, {@link #hashCode} and the header see the same TLP as the array form.
    */
   private final byte[] payload;
   private final int payloadOff;
@@ -139,7 +145,7 @@ public final class Tlp {
       tag = t.tag;
       firstBe = t.firstBe;
       lastBe = t.lastBe;
-      address = t.type.layout == Layout.MESSAGE ? 0 : t.address;
+      address = t.type.layout == Layout.MESSAGE ? 0 : t.headerAddress();
       peer = t.peer;
       register = t.register;
       status = t.status;
@@ -260,6 +266,15 @@ public final class Tlp {
    */
   private Tlp(Tlp request, TlpType type, PcieId completer, int byteCount, int lowerAddress, int dws,
       byte[] payload, int payloadOff, boolean ownsPayload) {
+    this(request, type, completer, byteCount, lowerAddress, dws, payload, payloadOff, ownsPayload, 0);
+  }
+
+  /**
+   * As above; {@code payload} may be null, with a payload of at most 8 bytes (dws &lt;= 2) given
+   * little-endian in {@code inlineLe} (see {@link #payload}).
+   */
+  private Tlp(Tlp request, TlpType type, PcieId completer, int byteCount, int lowerAddress, int dws,
+      byte[] payload, int payloadOff, boolean ownsPayload, long inlineLe) {
     this.type = type;
     this.tc = request.tc;
     this.attr = request.attr;
@@ -273,7 +288,7 @@ public final class Tlp {
     this.tag = request.tag;
     this.firstBe = 0;
     this.lastBe = 0;
-    this.address = 0;
+    this.address = payload == null ? inlineLe : 0;
     this.peer = completer;
     this.register = 0;
     this.status = CplStatus.SC;
@@ -625,6 +640,11 @@ public final class Tlp {
       size = 4;
     }
     int dws = checkDataCompletion(request, completer, byteCount, la, size);
+    if (dws <= 2) { // (la & 3) + size <= 8: the payload fits the unused address field
+      long mask = size == 8 ? -1L : (1L << (8 * size)) - 1;
+      return new Tlp(request, dataCompletionType(request), completer, byteCount, la, dws, null, 0,
+          true, (valueLe & mask) << (8 * (la & 3)));
+    }
     byte[] payload = new byte[dws * 4];
     putLe(payload, la & 3, valueLe, size);
     return new Tlp(request, dataCompletionType(request), completer, byteCount, la, dws, payload, 0,
@@ -1284,8 +1304,30 @@ public final class Tlp {
 
   /** A copy of the payload (whole DWs; empty for types without data). */
   public byte[] payload() {
-    return payloadLength == 0 ? NO_DATA : Arrays.copyOfRange(payload, payloadOff,
-        payloadOff + payloadLength);
+    if (payloadLength == 0) {
+      return NO_DATA;
+    }
+    if (payload == null) {
+      return inlineBytes();
+    }
+    return Arrays.copyOfRange(payload, payloadOff, payloadOff + payloadLength);
+  }
+
+  /** The payload held in {@link #address} (see {@link #payload}) as a new array. */
+  private byte[] inlineBytes() {
+    byte[] b = new byte[payloadLength];
+    putLe(b, 0, address, payloadLength);
+    return b;
+  }
+
+  /** The header's address field: 0 for a completion that holds its payload there. */
+  private long headerAddress() {
+    return payload == null ? 0 : address;
+  }
+
+  /** Payload byte {@code i} (in range), from the array or the inline form. */
+  private byte byteAt(int i) {
+    return payload == null ? (byte) (address >>> (8 * i)) : payload[payloadOff + i];
   }
 
   /** Payload length in bytes: {@code lengthDw() * 4} for types with data, else 0. */
@@ -1316,6 +1358,9 @@ public final class Tlp {
 
   /** The payload as an array this TLP may hand to a new TLP: the array itself when owned whole. */
   private byte[] ownedPayloadArray() {
+    if (payload == null) {
+      return inlineBytes();
+    }
     if (ownsPayload && payloadOff == 0 && payload.length == payloadLength) {
       return payload;
     }
@@ -1330,6 +1375,11 @@ public final class Tlp {
    */
   public void copyPayload(int srcOff, byte[] dst, int dstOff, int len) {
     Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    if (payload == null) {
+      Objects.checkFromIndexSize(dstOff, len, dst.length);
+      putLe(dst, dstOff, address >>> (8 * srcOff), len);
+      return;
+    }
     System.arraycopy(payload, payloadOff + srcOff, dst, dstOff, len);
   }
 
@@ -1339,6 +1389,10 @@ public final class Tlp {
    */
   public void payloadTo(int srcOff, int len, PayloadSink sink) {
     Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    if (payload == null) {
+      sink.accept(inlineBytes(), srcOff, len);
+      return;
+    }
     sink.accept(payload, payloadOff + srcOff, len);
   }
 
@@ -1348,12 +1402,16 @@ public final class Tlp {
    */
   public void payloadTo(int srcOff, int len, MemoryRegion region, long offset) {
     Objects.checkFromIndexSize(srcOff, len, payloadLength);
+    if (payload == null) {
+      region.write(offset, inlineBytes(), srcOff, len);
+      return;
+    }
     region.write(offset, payload, payloadOff + srcOff, len);
   }
 
   /** One payload byte, 0..255. */
   public int payloadByte(int index) {
-    return payload[payloadOff + Objects.checkIndex(index, payloadLength)] & 0xff;
+    return byteAt(Objects.checkIndex(index, payloadLength)) & 0xff;
   }
 
   /**
@@ -1366,6 +1424,10 @@ public final class Tlp {
       throw bad("size out of range 1..8: %d", size);
     }
     Objects.checkFromIndexSize(offset, size, payloadLength);
+    if (payload == null) {
+      long v = address >>> (8 * offset);
+      return size == 8 ? v : v & ((1L << (8 * size)) - 1);
+    }
     long v = 0;
     for (int i = size - 1; i >= 0; i--) {
       v = v << 8 | (payload[payloadOff + offset + i] & 0xff);
@@ -1479,13 +1541,28 @@ public final class Tlp {
     Tlp t = (Tlp) o;
     return type == t.type && tc == t.tc && attr == t.attr && th == t.th && td == t.td
         && ep == t.ep && at == t.at && ph == t.ph && lengthDw == t.lengthDw && tag == t.tag
-        && firstBe == t.firstBe && lastBe == t.lastBe && address == t.address
+        && firstBe == t.firstBe && lastBe == t.lastBe && headerAddress() == t.headerAddress()
         && register == t.register && status == t.status && bcm == t.bcm
         && byteCount == t.byteCount && lowerAddress == t.lowerAddress
         && messageCode == t.messageCode && messageRouting == t.messageRouting
         && requester.equals(t.requester)
-        && Objects.equals(peer, t.peer) && Arrays.equals(payload, payloadOff,
-            payloadOff + payloadLength, t.payload, t.payloadOff, t.payloadOff + t.payloadLength);
+        && Objects.equals(peer, t.peer) && samePayload(t);
+  }
+
+  private boolean samePayload(Tlp t) {
+    if (payload != null && t.payload != null) {
+      return Arrays.equals(payload, payloadOff, payloadOff + payloadLength, t.payload,
+          t.payloadOff, t.payloadOff + t.payloadLength);
+    }
+    if (payloadLength != t.payloadLength) {
+      return false;
+    }
+    for (int i = 0; i < payloadLength; i++) {
+      if (byteAt(i) != t.byteAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -1498,7 +1575,7 @@ public final class Tlp {
     h = 31 * h + tag;
     h = 31 * h + (firstBe << 4 | lastBe);
     boolean message = type.layout == Layout.MESSAGE;
-    h = 31 * h + Long.hashCode(message ? 0 : address);
+    h = 31 * h + Long.hashCode(message ? 0 : headerAddress());
     h = 31 * h + Objects.hashCode(peer);
     h = 31 * h + register;
     h = 31 * h + Objects.hashCode(status);
@@ -1507,8 +1584,8 @@ public final class Tlp {
     h = 31 * h + (messageCode << 3 | messageRouting);
     h = 31 * h + Long.hashCode(message ? address : 0);
     int ph = 1; // Arrays.hashCode of the payload's bytes, wherever they sit
-    for (int i = payloadOff, end = payloadOff + payloadLength; i < end; i++) {
-      ph = 31 * ph + payload[i];
+    for (int i = 0; i < payloadLength; i++) {
+      ph = 31 * ph + byteAt(i);
     }
     h = 31 * h + ph;
     return h;

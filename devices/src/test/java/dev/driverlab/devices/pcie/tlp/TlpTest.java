@@ -595,6 +595,67 @@ class TlpTest {
     sameAsGeneric(Tlp.completionWithData(io, EP, 4, 0, data, 0, 1));
   }
 
+  /**
+   * A value completion of at most 8 payload bytes holds them in a field instead of an array: it must
+   * be the same TLP as the array form in every accessor, in equals/hashCode (both ways) and on the
+   * wire, for every alignment and size, memory and config reads alike.
+   */
+  @Test
+  void valueCompletionsEqualTheirArrayForm() {
+    long value = 0x8899_aabb_ccdd_eeffL;
+    byte[] le = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      le[i] = (byte) (value >>> (8 * i));
+    }
+    int checked = 0;
+    for (long base : new long[] {0x1000, 0x1_0000_0000L}) {
+      for (int off = 0; off < 4; off++) {
+        for (int len = 0; len <= 8; len++) {
+          Tlp rd = Tlp.memRead(FAR, 7, base + off, len);
+          Tlp byValue = sameAsGeneric(Tlp.readCompletion(rd, RC, value));
+          sameAsArrayForm(byValue, Tlp.readCompletion(rd, RC, le, 0));
+          checked++;
+        }
+      }
+    }
+    assertEquals(72, checked);
+    Tlp cfg = Tlp.cfgRead(false, RC, 3, EP, 0x10, 0xf);
+    sameAsArrayForm(sameAsGeneric(Tlp.readCompletion(cfg, EP, value)),
+        Tlp.readCompletion(cfg, EP, le, 0));
+  }
+
+  private static void sameAsArrayForm(Tlp t, Tlp array) {
+    assertEquals(array, t);
+    assertEquals(t, array);
+    assertEquals(array.hashCode(), t.hashCode());
+    assertEquals(array.toString(), t.toString());
+    assertArrayEquals(array.headerDwords(), t.headerDwords());
+    assertArrayEquals(array.payload(), t.payload());
+    assertTrue(t.ownsPayload());
+    assertSame(t, t.owned());
+    int n = t.payloadLength();
+    assertEquals(array.payloadLength(), n);
+    for (int i = 0; i < n; i++) {
+      assertEquals(array.payloadByte(i), t.payloadByte(i));
+      for (int size = 1; size <= Math.min(8, n - i); size++) {
+        assertEquals(array.payloadLe(i, size), t.payloadLe(i, size));
+      }
+      byte[] a = new byte[n + 2];
+      byte[] b = new byte[n + 2];
+      array.copyPayload(i, a, 1, n - i);
+      t.copyPayload(i, b, 1, n - i);
+      assertArrayEquals(a, b);
+      byte[] c = new byte[n + 2];
+      int from = i;
+      t.payloadTo(i, n - i, (src, o, len) -> System.arraycopy(src, o, c, 1, len));
+      assertArrayEquals(a, c, "payloadTo from " + from);
+    }
+    assertThrows(IndexOutOfBoundsException.class, () -> t.payloadByte(n));
+    assertThrows(IndexOutOfBoundsException.class, () -> t.copyPayload(1, new byte[n], 0, n));
+    assertEquals(array.withTag(9), t.withTag(9));
+    assertEquals(array.withTc(2).hashCode(), t.withTc(2).hashCode());
+  }
+
   @Test
   void hotFactoriesRejectWhatValidateRejects() {
     assertEquals("requester", assertThrows(NullPointerException.class,
