@@ -17,13 +17,30 @@ import java.util.function.Consumer;
 public final class Fabric {
   private final VirtualClock clock;
   private final List<TlpObserver> observers = new CopyOnWriteArrayList<>();
-  /** {@link #observers} as an array for {@link #trace}, which runs for every TLP on every link: no iterator. */
-  private volatile TlpObserver[] observing = new TlpObserver[0];
-  /** Some observer in {@link #observing} may keep TLPs: {@link #trace} shows them owned ones. */
-  private volatile boolean keeping;
   private final List<Consumer<String>> errorSinks = new CopyOnWriteArrayList<>();
   private final List<TlpInterceptor> interceptors = new CopyOnWriteArrayList<>();
-  private volatile boolean intercepted;
+  /**
+   * What a TLP crossing a link meets, as one immutable snapshot replaced whole (under the lock of
+   * {@link #observers}) on every change of the observers or interceptors: a crossing reads one
+   * volatile field to learn all of it, instead of one per fact.
+   */
+  private volatile Hooks hooks = new Hooks(new TlpObserver[0], false, false);
+
+  /** A snapshot of the fabric's hooks (see {@link #hooks}). */
+  static final class Hooks {
+    /** The observers as an array: {@link #show} runs for every TLP on every link, no iterator. */
+    final TlpObserver[] observers;
+    /** Some observer may keep TLPs: {@link #show} shows them owned ones. */
+    final boolean keeping;
+    /** Some interceptor is registered: crossings take the interception path. */
+    final boolean intercepted;
+
+    Hooks(TlpObserver[] observers, boolean keeping, boolean intercepted) {
+      this.observers = observers;
+      this.keeping = keeping;
+      this.intercepted = intercepted;
+    }
+  }
 
   public Fabric(VirtualClock clock) {
     this.clock = clock;
@@ -47,23 +64,32 @@ public final class Fabric {
     };
   }
 
+  /** Publishes a new {@link #hooks} snapshot; called holding the lock of {@link #observers}. */
   private void publishObservers() {
     TlpObserver[] os = observers.toArray(new TlpObserver[0]);
     boolean k = false;
     for (TlpObserver o : os) {
       k |= o.keepsTlps();
     }
-    keeping = k;
-    observing = os;
+    hooks = new Hooks(os, k, !interceptors.isEmpty());
+  }
+
+  /** The hooks a crossing meets now (one volatile read; see {@link #hooks}). */
+  Hooks hooks() {
+    return hooks;
   }
 
   /** Lets {@code i} pass, change or drop every TLP before it crosses a link. Returns a handle that removes it. */
   public AutoCloseable addInterceptor(TlpInterceptor i) {
-    interceptors.add(i);
-    intercepted = true;
+    synchronized (observers) {
+      interceptors.add(i);
+      publishObservers();
+    }
     return () -> {
-      interceptors.remove(i);
-      intercepted = !interceptors.isEmpty();
+      synchronized (observers) {
+        interceptors.remove(i);
+        publishObservers();
+      }
     };
   }
 
@@ -72,7 +98,7 @@ public final class Fabric {
    * may keep what they see, so they see (and the link sends on) a TLP that owns its payload.
    */
   Tlp intercept(LinkDirection dir, String link, Tlp tlp) {
-    return intercepted ? runInterceptors(dir, link, tlp) : tlp;
+    return hooks.intercepted ? runInterceptors(dir, link, tlp) : tlp;
   }
 
   private Tlp runInterceptors(LinkDirection dir, String link, Tlp tlp) {
@@ -94,7 +120,8 @@ public final class Fabric {
    * rather than a view and then a copy at the first link.
    */
   boolean ownsPayloadsOnTheWire() {
-    return keeping || intercepted;
+    Hooks h = hooks;
+    return h.keeping || h.intercepted;
   }
 
   /** Receives one line per hardware-level error (the kernel prints them to dmesg). */
@@ -108,16 +135,20 @@ public final class Fabric {
    * owning a copy. Sending that one on means a TLP is copied once however many links it crosses.
    */
   Tlp trace(LinkDirection dir, String link, Tlp tlp) {
-    TlpObserver[] os = observing;
-    return os.length == 0 ? tlp : show(os, dir, link, tlp);
+    Hooks h = hooks;
+    return h.observers.length == 0 ? tlp : show(h, dir, link, tlp);
   }
 
-  private Tlp show(TlpObserver[] os, LinkDirection dir, String link, Tlp tlp) {
-    if (keeping) {
+  /**
+   * {@link #trace} with the hooks {@code h} a crossing read already (observers present): the link's
+   * common path reads the snapshot once for interception and observation both.
+   */
+  Tlp show(Hooks h, LinkDirection dir, String link, Tlp tlp) {
+    if (h.keeping) {
       tlp = tlp.owned();
     }
     long now = clock.nowNs();
-    for (TlpObserver o : os) {
+    for (TlpObserver o : h.observers) {
       o.onTlp(now, dir, link, tlp);
     }
     return tlp;

@@ -150,6 +150,21 @@ public final class Link {
    */
 
   Tlp down(Tlp tlp) {
+    // One snapshot of the hooks for the request's crossing. Without interceptors nothing runs between
+    // reading it and showing the TLP but this link's own arithmetic, so it is what separate reads
+    // would have found; with interceptors (which may add observers) the long path reads afresh.
+    Fabric.Hooks h = fabric.hooks();
+    if (h.intercepted || !up) {
+      return downIntercepted(tlp);
+    }
+    busyPs += timePs(tlp);
+    Tlp sent = h.observers.length == 0 ? tlp : fabric.show(h, LinkDirection.DOWNSTREAM, name, tlp);
+    Tlp cpl = partner.fromUpstream(sent);
+    return cpl == null ? null : completionUp(cpl);
+  }
+
+  /** {@link #down} when an interceptor is registered or the link is down: each step as it comes. */
+  private Tlp downIntercepted(Tlp tlp) {
     Tlp sent = fabric.intercept(LinkDirection.DOWNSTREAM, name, tlp);
     if (sent != tlp && (sent == null || answers(sent, tlp))) {
       // Dropped (a non-posted request now ends in a completion timeout), or the interceptor
@@ -167,6 +182,16 @@ public final class Link {
 
   /** The completion {@code down} returns, crossing back up this link. */
   private Tlp completionUp(Tlp cpl) {
+    // Hooks read again: the partner's work may have changed them (see down).
+    Fabric.Hooks h = fabric.hooks();
+    if (h.intercepted) {
+      return completionUpIntercepted(cpl);
+    }
+    busyPs += timePs(cpl);
+    return h.observers.length == 0 ? cpl : fabric.show(h, LinkDirection.UPSTREAM, name, cpl);
+  }
+
+  private Tlp completionUpIntercepted(Tlp cpl) {
     cpl = fabric.intercept(LinkDirection.UPSTREAM, name, cpl);
     if (cpl != null) {
       busyPs += timePs(cpl);
@@ -193,6 +218,16 @@ public final class Link {
     if (!up) {
       return CplStatus.UR;
     }
+    Fabric.Hooks h = fabric.hooks(); // one snapshot, as in down
+    if (!h.intercepted) {
+      busyPs += timePs(tlp);
+      Tlp sent = h.observers.length == 0 ? tlp : fabric.show(h, LinkDirection.UPSTREAM, name, tlp);
+      return port.fromSecondary(sent, 0);
+    }
+    return upIntercepted(tlp);
+  }
+
+  private CplStatus upIntercepted(Tlp tlp) {
     Tlp sent = fabric.intercept(LinkDirection.UPSTREAM, name, tlp);
     if (sent != tlp && (sent == null || answers(sent, tlp))) {
       return interceptedUp(sent);

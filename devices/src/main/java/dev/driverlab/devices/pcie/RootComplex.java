@@ -39,6 +39,8 @@ public final class RootComplex {
   private final Iommu iommu;
   private final HostBridge hostBridge;
   private final List<Bridge> rootPorts = new ArrayList<>();
+  /** {@link #rootPorts} as an array, for the port decode of every CPU MMIO access (no list access). */
+  private Bridge[] ports = new Bridge[0];
   private final List<Link> links = new ArrayList<>();
   private final PciFunction[] bus0 = new PciFunction[32];
   private final List<Set<Integer>> intxSources = new ArrayList<>();
@@ -102,6 +104,7 @@ public final class RootComplex {
     link.train();
     bus0[device] = port;
     rootPorts.add(port);
+    ports = rootPorts.toArray(new Bridge[0]);
     links.add(link);
     return link;
   }
@@ -157,8 +160,7 @@ public final class RootComplex {
   }
 
   private Bridge portClaiming(long address) {
-    for (int i = 0, n = rootPorts.size(); i < n; i++) {
-      Bridge p = rootPorts.get(i);
+    for (Bridge p : ports) {
       if (p.claims(address)) {
         return p;
       }
