@@ -8,6 +8,7 @@ import dev.driverlab.devices.model.FunctionSpec;
 import dev.driverlab.devices.model.PciDeviceModel;
 import dev.driverlab.devices.pcie.caps.Capabilities;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.LinkTiming;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 
@@ -117,9 +118,24 @@ public final class Endpoint extends PciFunction {
     if (link == null || bytes <= 0) {
       return 0;
     }
-    double bps = link.timing().effectiveBandwidthBytesPerSec(maxPayloadBytes());
-    return (long) Math.ceil(bytes * 1e9 / bps);
+    LinkTiming timing = link.timing();
+    int mps = maxPayloadBytes();
+    if (timing != bandwidthTiming || mps != bandwidthMps) {
+      bandwidth = timing.effectiveBandwidthBytesPerSec(mps);
+      bandwidthTiming = timing;
+      bandwidthMps = mps;
+    }
+    return (long) Math.ceil(bytes * 1e9 / bandwidth);
   }
+
+  /*
+   * transferTimeNs's effective bandwidth, remembered with what it was computed from: a model asks
+   * for every transfer (RIFFA for every TLP), and the answer only changes when the link trains again
+   * (a new, immutable LinkTiming) or MPS is programmed. The same double as computed afresh.
+   */
+  private LinkTiming bandwidthTiming;
+  private int bandwidthMps;
+  private double bandwidth;
 
   public PciDeviceModel model() {
     return model;
@@ -388,12 +404,14 @@ public final class Endpoint extends PciFunction {
 
   /** Max Payload Size in bytes as programmed in Device Control (128 if no PCIe capability). */
   public int maxPayloadBytes() {
-    return pcieCap == 0 ? 128 : 128 << ((config.read16(pcieCap + Capabilities.EXP_DEVCTL) >>> 5) & 7);
+    int mps = maxPayloadLimit(); // decoded again only after config space changed
+    return mps == 0 ? 128 : mps;
   }
 
   /** Max Read Request Size in bytes as programmed in Device Control (512 if no PCIe capability). */
   public int maxReadRequestBytes() {
-    return pcieCap == 0 ? 512 : 128 << ((config.read16(pcieCap + Capabilities.EXP_DEVCTL) >>> 12) & 7);
+    int mrrs = maxReadRequestLimit(); // decoded again only after config space changed
+    return mrrs == 0 ? 512 : mrrs;
   }
 
   public DmaResult dmaRead(long address, byte[] dst, int off, int len) {
