@@ -90,8 +90,6 @@ public final class TlpProtocolChecker implements TlpObserver {
     boolean waiting;
     /** When it started waiting, in the checker's request order: reports list a link's requests by it. */
     long order;
-    /** The next record on its requester's {@link Requester#spare} stack, while this one is there. */
-    Outstanding nextSpare;
 
     TlpFacts request() {
       return TlpFacts.of(source);
@@ -130,13 +128,6 @@ public final class TlpProtocolChecker implements TlpObserver {
   private static final class Requester {
     final int id;
     final Outstanding[] byTag = new Outstanding[1024]; // 10-bit tags
-    /**
-     * Records a completed request gave back (a stack, the last given back on top). A request takes
-     * one of these before it makes a new one, so a requester that cycles through its tags (the Root
-     * Complex cycles 0..255, one at a time for MMIO) keeps reusing the same few records, which stay
-     * in cache, instead of touching a record per tag that has gone cold since the last lap.
-     */
-    Outstanding spare;
     /** The PcieId instance TLPs of this requester carried last (equal to {@link #id}). */
     PcieId key;
     /** The answer of {@code topology.function(functionKey)} at {@link #functionVersion} (see {@link #function}). */
@@ -197,36 +188,13 @@ public final class TlpProtocolChecker implements TlpObserver {
       return r;
     }
 
-    /**
-     * The record for {@code tag} of {@code r}: the one there (waiting, or left by a timeout report), else
-     * a spare one, else a new one.
-     */
+    /** The record for {@code tag} of {@code r}, made when there has never been one. */
     static Outstanding slot(Requester r, int tag) {
       Outstanding o = r.byTag[tag];
       if (o == null) {
-        o = r.spare;
-        if (o != null) {
-          r.spare = o.nextSpare;
-          o.nextSpare = null;
-        } else {
-          o = new Outstanding();
-        }
-        r.byTag[tag] = o;
+        o = r.byTag[tag] = new Outstanding();
       }
       return o;
-    }
-
-    /**
-     * Request {@code o} of {@code r} on {@code tag} is complete: it leaves the tag's place and goes on
-     * the spare stack. Nothing looks at a record after its completion: the place holds null again,
-     * which the rules read as "not waiting", as they read a record that is not waiting.
-     */
-    static void release(Requester r, int tag, Outstanding o) {
-      o.waiting = false;
-      o.source = null; // the request's TLP need not outlive its completion
-      r.byTag[tag] = null;
-      o.nextSpare = r.spare;
-      r.spare = o;
     }
 
     /** The requests waiting on this link, in the order they started waiting (for reports and the timeout scan). */
@@ -580,7 +548,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       if (o.memoryRead && byteCount != o.remaining) {
         byteCountWrong(timeNs, dir, s.name, TlpFacts.of(source), o, false);
       }
-      done(r, tag, o);
+      done(s, o);
       return;
     }
     if (byteCount != o.remaining) {
@@ -597,7 +565,7 @@ public final class TlpProtocolChecker implements TlpObserver {
       if (lengthDw != wantDw) {
         lengthWrong(timeNs, dir, s.name, TlpFacts.of(source), o, wantDw);
       }
-      done(r, tag, o);
+      done(s, o);
       return;
     }
     long end = o.next + carried;
@@ -644,8 +612,8 @@ public final class TlpProtocolChecker implements TlpObserver {
         rcb, end), c.text());
   }
 
-  private void done(Requester r, int tag, Outstanding o) {
-    LinkState.release(r, tag, o);
+  private void done(LinkState s, Outstanding o) {
+    o.waiting = false;
     if (--waiting == 0) {
       nextExpiryNs = Long.MAX_VALUE; // nothing left that could time out
     }
