@@ -207,6 +207,9 @@ public final class Machine {
     if (address >= 0 && address + size <= lowRamSize) {
       return lowRam.read(address, size);
     }
+    if (inMmioWindow(address)) {
+      return rc.mmioRead(address, size);
+    }
     return map.read(address, size);
   }
 
@@ -216,7 +219,24 @@ public final class Machine {
       lowRam.write(address, value, size);
       return;
     }
+    if (inMmioWindow(address)) {
+      rc.mmioWrite(address, value, size);
+      return;
+    }
     map.write(address, value, size);
+  }
+
+  /**
+   * Whether the address map decodes {@code address} to one of the Root Complex's MMIO windows: the
+   * map would hand the access to {@code rc.mmio(...)}'s region, which calls mmioRead/mmioWrite at
+   * the same address. Decided here without the map's lookup and its call through the region
+   * interface (many region classes: a megamorphic call), on every MMIO access. Valid for good: the
+   * windows are mapped at construction, and the map only grows and refuses overlapping regions.
+   * (Like the map, the access's start address decides.)
+   */
+  private static boolean inMmioWindow(long address) {
+    return (address >= MMIO32_BASE && address - MMIO32_BASE < MMIO32_SIZE)
+        || (address >= MMIO64_BASE && address - MMIO64_BASE < MMIO64_SIZE);
   }
 
   /** Bulk RAM read for the CPU (memcpy); the range must be RAM. */
