@@ -63,22 +63,29 @@ public final class Tlp {
   private final short lengthDw;
   private final PcieId requester;
   private final short tag;
-  private final byte firstBe;
-  private final byte lastBe;
+  /**
+   * Last DW BE in bits 7:4, First DW BE in bits 3:0 (see {@link #fbe}, {@link #lbe}). This field and
+   * the narrow ones below ({@link #status} as a code, {@link #messageCode} as a byte, {@link
+   * #payloadLength} as a short) keep a Tlp at 64 bytes: every TLP is allocated, and every MMIO load
+   * allocates two.
+   */
+  private final byte bes;
   /**
    * The DW-aligned address of a memory or I/O request; for a message, header bytes 8..15 (which hold
    * the address of an address-routed one). One field for both, as the header has one place for both:
-   * every TLP is allocated, and this keeps a Tlp at 72 bytes.
+   * every TLP is allocated, and this keeps it small.
    */
   private final long address;
   /** The config target or the completer. */
   private final PcieId peer;
   private final short register;
-  private final CplStatus status;
+  /** A completion's status as {@code ordinal() + 1}; 0 for other types (see {@link #cplStatus}). */
+  private final byte status;
   private final boolean bcm;
   private final short byteCount;
   private final byte lowerAddress;
-  private final short messageCode;
+  /** The message code, 0..255, as a byte (read through {@link #mcode}). */
+  private final byte messageCode;
   private final byte messageRouting;
   /**
    * The payload is {@code payload[payloadOff, payloadOff + payloadLength)}: whole DWs, never null,
@@ -94,7 +101,7 @@ public final class Tlp {
    */
   private final byte[] payload;
   private final int payloadOff;
-  private final int payloadLength;
+  private final short payloadLength; // 0..4096
   /** False for a view of a buffer the sender owns. */
   private final boolean ownsPayload;
 
@@ -143,16 +150,16 @@ public final class Tlp {
       lengthDw = t.lengthDw;
       requester = t.requester;
       tag = t.tag;
-      firstBe = t.firstBe;
-      lastBe = t.lastBe;
+      firstBe = t.fbe();
+      lastBe = t.lbe();
       address = t.type.layout == Layout.MESSAGE ? 0 : t.headerAddress();
       peer = t.peer;
       register = t.register;
-      status = t.status;
+      status = t.cplStatus();
       bcm = t.bcm;
       byteCount = t.byteCount;
       lowerAddress = t.lowerAddress;
-      messageCode = t.messageCode;
+      messageCode = t.mcode();
       messageRouting = t.messageRouting;
       messageBytes = t.type.layout == Layout.MESSAGE ? t.address : 0;
       payload = t.ownedPayloadArray();
@@ -179,20 +186,19 @@ public final class Tlp {
     lengthDw = (short) d.lengthDw;
     requester = d.requester;
     tag = (short) d.tag;
-    firstBe = (byte) d.firstBe;
-    lastBe = (byte) d.lastBe;
+    bes = (byte) (d.lastBe << 4 | d.firstBe);
     address = d.type.layout == Layout.MESSAGE ? d.messageBytes : d.address;
     peer = d.peer;
     register = (short) d.register;
-    status = d.status;
+    status = statusCode(d.status);
     bcm = d.bcm;
     byteCount = (short) d.byteCount;
     lowerAddress = (byte) d.lowerAddress;
-    messageCode = (short) d.messageCode;
+    messageCode = (byte) d.messageCode;
     messageRouting = (byte) d.messageRouting;
     payload = d.payload;
     payloadOff = 0;
-    payloadLength = d.payload.length;
+    payloadLength = (short) d.payload.length;
     ownsPayload = true;
   }
 
@@ -234,12 +240,11 @@ public final class Tlp {
     this.lengthDw = (short) lengthDw;
     this.requester = requester;
     this.tag = (short) tag;
-    this.firstBe = (byte) (bes & 0xf);
-    this.lastBe = (byte) (bes >>> 4);
+    this.bes = (byte) bes;
     this.address = alignedAddress;
     this.peer = null;
     this.register = 0;
-    this.status = null;
+    this.status = 0;
     this.bcm = false;
     this.byteCount = 0;
     this.lowerAddress = 0;
@@ -247,7 +252,7 @@ public final class Tlp {
     this.messageRouting = 0;
     this.payload = payload;
     this.payloadOff = payloadOff;
-    this.payloadLength = type.hasData() ? lengthDw * 4 : 0;
+    this.payloadLength = (short) (type.hasData() ? lengthDw * 4 : 0);
     this.ownsPayload = ownsPayload;
   }
 
@@ -286,12 +291,11 @@ public final class Tlp {
     this.lengthDw = (short) dws;
     this.requester = request.requester;
     this.tag = request.tag;
-    this.firstBe = 0;
-    this.lastBe = 0;
+    this.bes = 0;
     this.address = payload == null ? inlineLe : 0;
     this.peer = completer;
     this.register = 0;
-    this.status = CplStatus.SC;
+    this.status = statusCode(CplStatus.SC);
     this.bcm = false;
     this.byteCount = (short) byteCount;
     this.lowerAddress = (byte) lowerAddress;
@@ -299,7 +303,7 @@ public final class Tlp {
     this.messageRouting = 0;
     this.payload = payload;
     this.payloadOff = payloadOff;
-    this.payloadLength = type.hasData() ? lengthDw * 4 : 0;
+    this.payloadLength = (short) (type.hasData() ? lengthDw * 4 : 0);
     this.ownsPayload = ownsPayload;
   }
 
@@ -1006,7 +1010,7 @@ public final class Tlp {
     dw[0] = type.fmt(four) << 29 | typeBits << 24 | (tag >>> 9 & 1) << 23 | tc << 20
         | (tag >>> 8 & 1) << 19 | (attr >>> 2 & 1) << 18 | (th ? 1 << 16 : 0) | (td ? 1 << 15 : 0)
         | (ep ? 1 << 14 : 0) | (attr & 3) << 12 | at << 10 | (lengthDw & 0x3ff);
-    int requestDw1 = requester.requesterId() << 16 | (tag & 0xff) << 8 | lastBe << 4 | firstBe;
+    int requestDw1 = requester.requesterId() << 16 | (tag & 0xff) << 8 | (bes & 0xff);
     switch (type.layout) {
       case MEMORY:
       case IO:
@@ -1023,12 +1027,12 @@ public final class Tlp {
         dw[2] = peer.requesterId() << 16 | register;
         break;
       case COMPLETION:
-        dw[1] = peer.requesterId() << 16 | status.code() << 13 | (bcm ? 1 << 12 : 0)
+        dw[1] = peer.requesterId() << 16 | cplStatus().code() << 13 | (bcm ? 1 << 12 : 0)
             | (byteCount & 0xfff);
         dw[2] = requester.requesterId() << 16 | (tag & 0xff) << 8 | lowerAddress;
         break;
       case MESSAGE:
-        dw[1] = requester.requesterId() << 16 | (tag & 0xff) << 8 | messageCode;
+        dw[1] = requester.requesterId() << 16 | (tag & 0xff) << 8 | mcode();
         dw[2] = (int) (address >>> 32);
         dw[3] = (int) address;
         break;
@@ -1220,13 +1224,13 @@ public final class Tlp {
   /** First DW Byte Enables (memory, I/O and config requests). */
   public int firstBe() {
     requireRequest("firstBe");
-    return firstBe;
+    return fbe();
   }
 
   /** Last DW Byte Enables (memory, I/O and config requests; 0 for 1 DW requests). */
   public int lastBe() {
     requireRequest("lastBe");
-    return lastBe;
+    return lbe();
   }
 
   /**
@@ -1263,7 +1267,7 @@ public final class Tlp {
 
   public CplStatus status() {
     requireLayout(Layout.COMPLETION, "status()");
-    return status;
+    return cplStatus();
   }
 
   /** Byte Count Modified (set only by PCI-X completers). */
@@ -1287,7 +1291,7 @@ public final class Tlp {
   /** The 8-bit Message Code. */
   public int messageCode() {
     requireLayout(Layout.MESSAGE, "messageCode()");
-    return messageCode;
+    return mcode();
   }
 
   /** r[2:0]: 0 to RC, 1 by address, 2 by ID, 3 broadcast, 4 local, 5 gathered to RC. */
@@ -1318,6 +1322,32 @@ public final class Tlp {
     byte[] b = new byte[payloadLength];
     putLe(b, 0, address, payloadLength);
     return b;
+  }
+
+  /** First DW BE, 0..15. */
+  private int fbe() {
+    return bes & 0xf;
+  }
+
+  /** Last DW BE, 0..15. */
+  private int lbe() {
+    return (bes >>> 4) & 0xf;
+  }
+
+  /** The message code, 0..255. */
+  private int mcode() {
+    return messageCode & 0xff;
+  }
+
+  private static final CplStatus[] STATUSES = CplStatus.values();
+
+  /** The completion status held in {@link #status}, or null for a type without one. */
+  private CplStatus cplStatus() {
+    return status == 0 ? null : STATUSES[status - 1];
+  }
+
+  private static byte statusCode(CplStatus s) {
+    return (byte) (s == null ? 0 : s.ordinal() + 1);
   }
 
   /** The header's address field: 0 for a completion that holds its payload there. */
@@ -1352,7 +1382,7 @@ public final class Tlp {
       return new Tlp(this, type, peer, byteCount, lowerAddress, lengthDw, ownedPayloadArray(), 0,
           true);
     }
-    return new Tlp(type, requester, tag, address, lengthDw, lastBe << 4 | firstBe,
+    return new Tlp(type, requester, tag, address, lengthDw, bes & 0xff,
         ownedPayloadArray(), 0, true);
   }
 
@@ -1445,6 +1475,7 @@ public final class Tlp {
    */
   public int requestByteLength() {
     requireRequest("requestByteLength()");
+    int firstBe = fbe();
     if (lengthDw == 1) {
       if (firstBe == 0) {
         return 0;
@@ -1452,7 +1483,7 @@ public final class Tlp {
       return 32 - Integer.numberOfLeadingZeros(firstBe) - Integer.numberOfTrailingZeros(firstBe);
     }
     int lead = Integer.numberOfTrailingZeros(firstBe);
-    int trail = 3 - (31 - Integer.numberOfLeadingZeros(lastBe));
+    int trail = 3 - (31 - Integer.numberOfLeadingZeros(lbe()));
     return lengthDw * 4 - lead - trail;
   }
 
@@ -1467,6 +1498,7 @@ public final class Tlp {
       throw new IllegalStateException(
           "requestFirstByteAddress() is not defined for " + describeForState());
     }
+    int firstBe = fbe();
     return firstBe == 0 ? address : address + Integer.numberOfTrailingZeros(firstBe);
   }
 
@@ -1541,7 +1573,7 @@ public final class Tlp {
     Tlp t = (Tlp) o;
     return type == t.type && tc == t.tc && attr == t.attr && th == t.th && td == t.td
         && ep == t.ep && at == t.at && ph == t.ph && lengthDw == t.lengthDw && tag == t.tag
-        && firstBe == t.firstBe && lastBe == t.lastBe && headerAddress() == t.headerAddress()
+        && bes == t.bes && headerAddress() == t.headerAddress()
         && register == t.register && status == t.status && bcm == t.bcm
         && byteCount == t.byteCount && lowerAddress == t.lowerAddress
         && messageCode == t.messageCode && messageRouting == t.messageRouting
@@ -1573,15 +1605,15 @@ public final class Tlp {
     h = 31 * h + lengthDw;
     h = 31 * h + requester.hashCode();
     h = 31 * h + tag;
-    h = 31 * h + (firstBe << 4 | lastBe);
+    h = 31 * h + (fbe() << 4 | lbe());
     boolean message = type.layout == Layout.MESSAGE;
     h = 31 * h + Long.hashCode(message ? 0 : headerAddress());
     h = 31 * h + Objects.hashCode(peer);
     h = 31 * h + register;
-    h = 31 * h + Objects.hashCode(status);
+    h = 31 * h + Objects.hashCode(cplStatus());
     h = 31 * h + byteCount;
     h = 31 * h + lowerAddress;
-    h = 31 * h + (messageCode << 3 | messageRouting);
+    h = 31 * h + (mcode() << 3 | messageRouting);
     h = 31 * h + Long.hashCode(message ? address : 0);
     int ph = 1; // Arrays.hashCode of the payload's bytes, wherever they sit
     for (int i = 0; i < payloadLength; i++) {
