@@ -50,8 +50,9 @@ public final class Tlp {
 
   // The small fields are stored as bytes and shorts (every value validated in range fits: tag and
   // Length up to 1024, Byte Count up to 4096, Register up to 0xffc, Message Code up to 0xff, the
-  // rest below 0x80), which (with the packed fields below) makes a Tlp 64 bytes instead of 104: TLPs are most of what every DMA
-  // and MMIO access allocates. Values are validated as ints before they are narrowed.
+  // rest below 0x80), which (with the packed fields below) makes a Tlp 64 bytes instead of 104:
+  // TLPs are most of what every DMA and MMIO access allocates. Values are validated as ints before
+  // they are narrowed.
   private final TlpType type;
   private final byte tc;
   private final byte attr;
