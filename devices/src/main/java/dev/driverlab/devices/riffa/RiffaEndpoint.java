@@ -9,9 +9,9 @@ import dev.driverlab.devices.model.PciDeviceModel;
 import dev.driverlab.devices.pcie.Endpoint;
 import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.time.VirtualClock;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;
 
@@ -50,11 +50,13 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private final InterruptController irq;
   private final int channelMask;
   private final int nameValue;
-  /** Little-endian int view of a byte[]: TLP payload bytes to and from 32-bit words. */
-  private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
+  /**
+   * {@link #tlpBytes} seen as little-endian 32-bit words (remade when tlpBytes grows): payload bytes go
+   * to and from words with one bulk copy per TLP instead of a word-at-a-time loop.
+   */
+  private IntBuffer tlpWords = leWords(tlpBytes);
   /** The machine's clock, looked up once (a model is plugged into one machine for good). */
   private VirtualClock clock;
   private long readLinkFreeNs;
@@ -272,8 +274,13 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private byte[] tlpBytes(int words) {
     if (tlpBytes.length < 4 * words) {
       tlpBytes = new byte[4 * words];
+      tlpWords = leWords(tlpBytes);
     }
     return tlpBytes;
+  }
+
+  private static IntBuffer leWords(byte[] b) {
+    return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
   }
 
   /**
@@ -284,9 +291,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     byte[] b = tlpBytes(n);
     DmaResult r = dmaRead(address, b, 0, 4 * n);
     if (r.ok()) {
-      for (int i = 0; i < n; i++) {
-        dst[off + i] = (int) LE_INT.get(b, 4 * i);
-      }
+      tlpWords.get(0, dst, off, n);
     }
     return r;
   }
@@ -294,9 +299,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   /** One MWr of {@code src[off, off + n)} (the caller keeps it within max payload and a 4 KiB page). */
   DmaResult dmaWriteWords(long address, int[] src, int off, int n) {
     byte[] b = tlpBytes(n);
-    for (int i = 0; i < n; i++) {
-      LE_INT.set(b, 4 * i, src[off + i]);
-    }
+    tlpWords.put(0, src, off, n);
     return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
   }
 
