@@ -8,6 +8,7 @@ import dev.driverlab.devices.model.FunctionSpec;
 import dev.driverlab.devices.model.PciDeviceModel;
 import dev.driverlab.devices.pcie.Endpoint;
 import dev.driverlab.devices.pcie.Link;
+import dev.driverlab.devices.pcie.tlp.LinkTiming;
 import dev.driverlab.devices.time.VirtualClock;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,6 +62,9 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private VirtualClock clock;
   private long readLinkFreeNs;
   private long writeLinkFreeNs;
+  /** The last transfer time of each direction's bookings (see {@link TransferTime}). */
+  private final TransferTime readTime = new TransferTime();
+  private final TransferTime writeTime = new TransferTime();
   private boolean plugged;
 
   /** One channel, 128-bit, Xilinx; a {@link ChnlTester} on the channel. */
@@ -229,12 +233,20 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
         | fpgaId << INFO_FPGA_ID_SHIFT;
   }
 
+  /**
+   * The MRRS and MPS encodings of Device Control. Taken from the function's decoded limits, which
+   * follow every change of its config space (and are 0 without a PCIe capability, where the
+   * function's own defaults are 512 and 128): the engines ask for every TLP, and
+   * {@link Endpoint#maxReadRequestBytes()} reads config space each time.
+   */
   private int mrrsCode() {
-    return Integer.numberOfTrailingZeros(function().maxReadRequestBytes() >>> 7);
+    int bytes = function().maxReadRequestLimit();
+    return Integer.numberOfTrailingZeros((bytes == 0 ? 512 : bytes) >>> 7);
   }
 
   private int mpsCode() {
-    return Integer.numberOfTrailingZeros(function().maxPayloadBytes() >>> 7);
+    int bytes = function().maxPayloadLimit();
+    return Integer.numberOfTrailingZeros((bytes == 0 ? 128 : bytes) >>> 7);
   }
 
   // ---- what the engines use ----------------------------------------------------------------------
@@ -306,15 +318,44 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */
   long readLinkDelayNs(long bytes) {
     long now = nowNs();
-    readLinkFreeNs = Math.max(now, readLinkFreeNs) + transferTimeNs(bytes);
+    readLinkFreeNs = Math.max(now, readLinkFreeNs) + readTime.ns(bytes);
     return readLinkFreeNs - now;
   }
 
   /** Books {@code bytes} of write data on the upstream direction; returns the delay until it is out. */
   long writeLinkDelayNs(long bytes) {
     long now = nowNs();
-    writeLinkFreeNs = Math.max(now, writeLinkFreeNs) + transferTimeNs(bytes);
+    writeLinkFreeNs = Math.max(now, writeLinkFreeNs) + writeTime.ns(bytes);
     return writeLinkFreeNs - now;
+  }
+
+  /**
+   * {@link #transferTimeNs} of the last size booked in one direction. Every read (or write) TLP of a
+   * transfer has the same size but the last, and the time is a floating-point division and a ceil.
+   * It depends on nothing but the size, the link's timing (an immutable record the link replaces when
+   * it retrains) and the function's Max Payload Size, so it is reused while all three are the same.
+   */
+  private final class TransferTime {
+    private long bytes = -1;
+    private Link link;
+    private LinkTiming timing;
+    private int mps;
+    private long ns;
+
+    long ns(long n) {
+      Endpoint f = function();
+      Link l = f.link();
+      LinkTiming t = l == null ? null : l.timing();
+      int m = f.maxPayloadLimit();
+      if (n != bytes || l != link || t != timing || m != mps) {
+        ns = transferTimeNs(n);
+        bytes = n;
+        link = l;
+        timing = t;
+        mps = m;
+      }
+      return ns;
+    }
   }
 
   /** From an interrupt event to its MSI: one DW write on the link. */
