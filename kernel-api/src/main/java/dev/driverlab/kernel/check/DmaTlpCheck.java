@@ -55,12 +55,16 @@ public final class DmaTlpCheck implements TlpObserver {
   /** The root ports' links, by name (the fabric passes each link's own name String, so usually identical). */
   private final String[] rootLinks;
   /**
-   * The last link name found not to be a root port's (by identity: the fabric passes each link's own
-   * name String). Upstream requests from a device behind a switch cross its links first; remembering
-   * one saves the equals() walk over the root links for each of those TLPs. A name equal to a root
-   * link's can never be stored here, so a hit is always a correct "no".
+   * Link names already classified, by identity (the fabric passes each link's own name String), with
+   * their verdicts; filled round-robin. Upstream requests from a device behind switches cross several
+   * links before the root port's, one after the other for every TLP, so remembering only the last
+   * non-root name made each of them miss in turn and walk the root links with equals(). A name's
+   * verdict never changes (the root ports' links are fixed at construction), so any hit is right; a
+   * name evicted from the table is only classified again.
    */
-  private String lastNotRoot;
+  private final String[] knownLinks = new String[8];
+  private final boolean[] knownRoot = new boolean[8];
+  private int knownNext;
   private final Set<String> reported = new HashSet<>();
   /**
    * Not synchronized: written only from the TLP callbacks, on the simulation thread (one simulated CPU
@@ -85,21 +89,23 @@ public final class DmaTlpCheck implements TlpObserver {
   }
 
   private boolean isRootLink(String name) {
-    for (String l : rootLinks) {
-      if (l == name) {
-        return true;
+    String[] known = knownLinks;
+    for (int i = 0; i < known.length; i++) {
+      if (known[i] == name) {
+        return knownRoot[i];
       }
     }
-    if (name == lastNotRoot) {
-      return false;
-    }
+    boolean root = false;
     for (String l : rootLinks) {
       if (l.equals(name)) {
-        return true;
+        root = true;
+        break;
       }
     }
-    lastNotRoot = name;
-    return false;
+    known[knownNext] = name;
+    knownRoot[knownNext] = root;
+    knownNext = (knownNext + 1) % known.length;
+    return root;
   }
 
   @Override
