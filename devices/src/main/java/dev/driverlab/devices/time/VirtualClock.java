@@ -1,7 +1,6 @@
 package dev.driverlab.devices.time;
 
 import java.util.ArrayDeque;
-import java.util.PriorityQueue;
 import java.util.function.Supplier;
 
 /**
@@ -75,7 +74,8 @@ public final class VirtualClock {
     }
   }
 
-  private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  /** Events due later than now, or scheduled now out of sequence order (see {@link #insert}). */
+  private final EventHeap queue = new EventHeap();
   /**
    * Events due at the current instant (scheduled with no delay), in the order they were scheduled.
    * Device engines schedule most of their events this way; keeping them out of the heap saves a
@@ -168,18 +168,18 @@ public final class VirtualClock {
    * how many. Walks both queues: resets are rare, scheduling is not.
    */
   public int cancelOwnedBy(Object owner) {
-    int n = 0;
-    for (Event e : queue) {
+    int[] n = {0};
+    queue.forEach(e -> {
       if (e.owner == owner && e.cancel()) {
-        n++;
+        n[0]++;
       }
-    }
+    });
     for (Event e : immediate) {
       if (e.owner == owner && e.cancel()) {
-        n++;
+        n[0]++;
       }
     }
-    return n;
+    return n[0];
   }
 
   private void checkDelay(long delayNs, Object what) {
@@ -210,7 +210,7 @@ public final class VirtualClock {
     if (whenNs == now && ((tail = immediate.peekLast()) == null || tail.seq < seqNo)) {
       immediate.addLast(e);
     } else {
-      queue.add(e);
+      queue.add(e, whenNs, seqNo);
     }
     return e;
   }
@@ -247,18 +247,18 @@ public final class VirtualClock {
 
   /** Number of pending events (walks the queue; for reports and tests). */
   public int pendingCount() {
-    int n = 0;
-    for (Event e : queue) {
+    int[] n = {0};
+    queue.forEach(e -> {
       if (e.pending()) {
-        n++;
+        n[0]++;
       }
-    }
+    });
     for (Event e : immediate) {
       if (e.pending()) {
-        n++;
+        n[0]++;
       }
     }
-    return n;
+    return n[0];
   }
 
   /** Advances time to the next event and runs it. Returns false if nothing was pending. */
