@@ -2,13 +2,19 @@ package dev.driverlab.devices.time;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
- * The clock's future events: a binary min-heap ordered by (time, sequence number), with the two keys
- * held in primitive arrays beside the events. A {@code PriorityQueue<Event>} compared events through
- * their fields, so each step of a sift loaded a parent or child event from wherever it lives in the
- * heap of the JVM (one scheduled per TLP, and cancelled wait timeouts wait among them); here a sift
- * reads two arrays and moves three entries.
+ * The clock's future events: a binary min-heap ordered by (time, sequence number) whose entries are
+ * primitives only: the two keys and the number of the slot that holds the event.
+ *
+ * <p>Why not a {@code PriorityQueue<Event>}: it compared events through their fields, so each step of a
+ * sift loaded a parent or child event from wherever it lives in the JVM's heap, and it moved event
+ * references, each move a store of a young object into a long-lived array, which the collector's write
+ * barrier must record (a memory fence and a dirty-card entry when the card is clean). Device engines
+ * schedule an event per TLP, and cancelled wait timeouts far in the future sit among them, so a new
+ * event often climbs several levels. Here a sift moves longs and ints; an event reference is stored
+ * once, into its slot, when it is queued, and cleared when it leaves.
  *
  * <p>Every event has its own sequence number (a reserved one is used once), so the keys are distinct:
  * the order of {@link #poll} is fully fixed by them, and any correct heap gives the same order.
@@ -16,7 +22,14 @@ import java.util.function.Consumer;
 final class EventHeap {
   private long[] when = new long[64];
   private long[] seq = new long[64];
-  private VirtualClock.Event[] events = new VirtualClock.Event[64];
+  /** Heap position → slot of {@link #slots} holding the event. */
+  private int[] slotAt = new int[64];
+  /** The queued events, at fixed slots; free slots are null and listed in {@link #free}. */
+  private VirtualClock.Event[] slots = new VirtualClock.Event[64];
+  private int[] free = new int[64];
+  private int freeCount;
+  /** Slots never used yet start here (slots below are in use or listed as free). */
+  private int fresh;
   private int size;
 
   int size() {
@@ -25,15 +38,20 @@ final class EventHeap {
 
   /** The event with the smallest key, or null. */
   VirtualClock.Event peek() {
-    return size == 0 ? null : events[0];
+    return size == 0 ? null : slots[slotAt[0]];
   }
 
   void add(VirtualClock.Event e, long w, long s) {
-    if (size == events.length) {
-      when = Arrays.copyOf(when, size * 2);
-      seq = Arrays.copyOf(seq, size * 2);
-      events = Arrays.copyOf(events, size * 2);
+    if (size == when.length) {
+      int n = size * 2;
+      when = Arrays.copyOf(when, n);
+      seq = Arrays.copyOf(seq, n);
+      slotAt = Arrays.copyOf(slotAt, n);
+      slots = Arrays.copyOf(slots, n);
+      free = Arrays.copyOf(free, n);
     }
+    int slot = freeCount > 0 ? free[--freeCount] : fresh++;
+    slots[slot] = e;
     int i = size++;
     while (i > 0) {
       int parent = (i - 1) >>> 1;
@@ -43,27 +61,26 @@ final class EventHeap {
       }
       when[i] = pw;
       seq[i] = seq[parent];
-      events[i] = events[parent];
+      slotAt[i] = slotAt[parent];
       i = parent;
     }
     when[i] = w;
     seq[i] = s;
-    events[i] = e;
+    slotAt[i] = slot;
   }
 
   /** Removes the head (the caller has peeked it). */
   void poll() {
+    int slot = slotAt[0];
+    slots[slot] = null;
+    free[freeCount++] = slot;
     int n = --size;
-    long w = when[n];
-    long s = seq[n];
-    VirtualClock.Event e = events[n];
-    events[n] = null;
     if (n > 0) {
-      siftDown(0, w, s, e, n);
+      siftDown(0, when[n], seq[n], slotAt[n], n);
     }
   }
 
-  private void siftDown(int i, long w, long s, VirtualClock.Event e, int n) {
+  private void siftDown(int i, long w, long s, int slot, int n) {
     int half = n >>> 1;
     while (i < half) {
       int c = 2 * i + 1;
@@ -77,36 +94,39 @@ final class EventHeap {
       }
       when[i] = cw;
       seq[i] = seq[c];
-      events[i] = events[c];
+      slotAt[i] = slotAt[c];
       i = c;
     }
     when[i] = w;
     seq[i] = s;
-    events[i] = e;
+    slotAt[i] = slot;
   }
 
   /** Drops the events {@code drop} accepts and restores the heap order. */
-  void removeIf(java.util.function.Predicate<VirtualClock.Event> drop) {
+  void removeIf(Predicate<VirtualClock.Event> drop) {
     int n = 0;
     for (int i = 0; i < size; i++) {
-      if (!drop.test(events[i])) {
+      int slot = slotAt[i];
+      if (drop.test(slots[slot])) {
+        slots[slot] = null;
+        free[freeCount++] = slot;
+      } else {
         when[n] = when[i];
         seq[n] = seq[i];
-        events[n] = events[i];
+        slotAt[n] = slot;
         n++;
       }
     }
-    Arrays.fill(events, n, size, null);
     size = n;
     for (int i = (n >>> 1) - 1; i >= 0; i--) {
-      siftDown(i, when[i], seq[i], events[i], n);
+      siftDown(i, when[i], seq[i], slotAt[i], n);
     }
   }
 
   /** Every queued event, in no particular order. */
   void forEach(Consumer<VirtualClock.Event> action) {
     for (int i = 0; i < size; i++) {
-      action.accept(events[i]);
+      action.accept(slots[slotAt[i]]);
     }
   }
 }
