@@ -205,7 +205,12 @@ final class TxPort implements SgRequester.Listener {
     }
     int taken = write(src, from, src.length - from);
     int pos = (int) Math.min((long) from + (long) taken * ep.wordsPerBeat(), src.length);
-    streamSrc = pos < src.length ? src : null;
+    int[] next = pos < src.length ? src : null;
+    if (streamSrc != next) {
+      // Stored only when it changes: this runs per TLP, and a reference store into a long-lived object
+      // costs a GC write barrier.
+      streamSrc = next;
+    }
     streamPos = pos;
     return pos;
   }

@@ -219,7 +219,9 @@ public final class Scheduler {
         if (sole == me) {
           // Alone on the CPU (see sole): the clock's next event is due, as the locked path below would
           // find; if none is pending, that path reports the hang.
-          me.waitingFor = lazyWhat;
+          if (me.waitingFor != lazyWhat) {
+            me.waitingFor = lazyWhat; // once per wait, not per event (a reference store has a GC barrier)
+          }
           if (clock.runNext()) {
             afterEvent();
             continue;
