@@ -12,6 +12,8 @@ import dev.driverlab.kernel.base.Device;
 import dev.driverlab.kernel.debug.Check;
 import dev.driverlab.kernel.dma.DmaCore;
 import dev.driverlab.kernel.pci.PciDev;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -71,8 +73,21 @@ public final class DmaTlpCheck implements TlpObserver {
    * drives a machine at a time; the scheduler's hand-over orders memory between the threads that take
    * turns), as the protocol checker's state is.
    */
-  /** Written on the simulated CPU; volatile so a test thread outside the scheduler reads it whole. */
-  private volatile long checked;
+  /**
+   * Written on the simulated CPU only, with a release store ({@link #CHECKED}) so a test thread outside
+   * the scheduler reads it whole; not volatile: a volatile store is a full fence on every DMA TLP,
+   * which waited for all the payload stores before it to drain.
+   */
+  private long checked;
+  private static final VarHandle CHECKED;
+
+  static {
+    try {
+      CHECKED = MethodHandles.lookup().findVarHandle(DmaTlpCheck.class, "checked", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   DmaTlpCheck(Kernel kernel) {
     this.kernel = kernel;
@@ -85,7 +100,7 @@ public final class DmaTlpCheck implements TlpObserver {
 
   /** Device memory requests checked so far (each counted once, on its root port's link). */
   public long checked() {
-    return checked;
+    return (long) CHECKED.getAcquire(this);
   }
 
   private boolean isRootLink(String name) {
@@ -121,7 +136,7 @@ public final class DmaTlpCheck implements TlpObserver {
     if (len == 0 || (write && addr >= Firmware.MSI_BASE && addr < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
       return; // a zero-length read flushes writes; an MSI is the interrupt, not DMA
     }
-    checked++;
+    CHECKED.setRelease(this, checked + 1); // the only writer: a plain read of its own count is current
     PcieId id = tlp.requester();
     PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
     checkAccess(id, d, addr, len, write);
