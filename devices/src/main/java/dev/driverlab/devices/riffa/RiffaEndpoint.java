@@ -385,6 +385,31 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   }
 
   /**
+   * An engine's per-TLP event with at most one pending at a time (the data of the one read in flight,
+   * the one write on the link): {@link #after} schedules it as {@link #later(long, EventLabel, Runnable)}
+   * would, with a reusable clock event ({@link VirtualClock#timer}) made on first use, so a TLP does not
+   * store a new event object into the clock's queue. Reset cancels it as it cancels the rest.
+   */
+  final class Step {
+    private final EventLabel label;
+    private final Runnable action;
+    private VirtualClock.Event event;
+
+    Step(EventLabel label, Runnable action) {
+      this.label = label;
+      this.action = action;
+    }
+
+    void after(long delayNs) {
+      VirtualClock c = vclock();
+      if (event == null) {
+        event = c.timer(label, action, RiffaEndpoint.this);
+      }
+      c.arm(event, delayNs);
+    }
+  }
+
+  /**
    * Holds the place of an engine step that may turn out to have nothing to do; see
    * {@link VirtualClock#reserveSeq()}. Schedule it with {@link #laterReserved} in the same instant.
    */

@@ -83,6 +83,8 @@ final class TxPort implements SgRequester.Listener {
     inFlight = false;
     step();
   };
+  /** The event of the write on the link (one at a time), reused for every write. */
+  private final RiffaEndpoint.Step writtenStep;
 
   TxPort(RiffaEndpoint ep, Channel ch) {
     this.ep = ep;
@@ -93,6 +95,7 @@ final class TxPort implements SgRequester.Listener {
     this.writeLabel = ep.label(name + " TX write");
     this.writtenLabel = ep.label(name + " TX written");
     this.coreReady = () -> ch.core().txReady(ch);
+    this.writtenStep = ep.new Step(writtenLabel, written);
   }
 
   // ---- registers ---------------------------------------------------------------------------------
@@ -368,7 +371,7 @@ final class TxPort implements SgRequester.Listener {
     elemLeft -= n;
     txLenReg = cur.len - sent;
     inFlight = true;
-    ep.later(ep.writeLinkDelayNs(4L * n), writtenLabel, written);
+    writtenStep.after(ep.writeLinkDelayNs(4L * n));
     if (wake) {
       if (streamWouldOnlyFill()) {
         // What the core's txReady would do at its place, done now: the same words from the same stream

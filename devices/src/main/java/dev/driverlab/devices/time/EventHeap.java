@@ -24,11 +24,16 @@ final class EventHeap {
   private long[] seq = new long[64];
   /** Heap position → slot of {@link #slots} holding the event. */
   private int[] slotAt = new int[64];
-  /** The queued events, at fixed slots; free slots are null and listed in {@link #free}. */
+  /**
+   * The queued events, at fixed slots; free slots are null and listed in {@link #free}. A reusable
+   * event ({@link VirtualClock#timer}) keeps its own slot for good ({@link #permanent}): arming it
+   * again stores no reference at all.
+   */
   private VirtualClock.Event[] slots = new VirtualClock.Event[64];
+  private boolean[] permanent = new boolean[64];
   private int[] free = new int[64];
   private int freeCount;
-  /** Slots never used yet start here (slots below are in use or listed as free). */
+  /** Slots never used yet start here (slots below are in use, permanent, or listed as free). */
   private int fresh;
   private int size;
 
@@ -41,17 +46,38 @@ final class EventHeap {
     return size == 0 ? null : slots[slotAt[0]];
   }
 
+  /** A slot for {@code e} alone, for as long as this heap lives (a reusable event's). */
+  int reserveSlot(VirtualClock.Event e) {
+    int slot = newSlot();
+    slots[slot] = e;
+    permanent[slot] = true;
+    return slot;
+  }
+
+  private int newSlot() {
+    if (fresh == slots.length) {
+      int n = slots.length * 2;
+      slots = Arrays.copyOf(slots, n);
+      permanent = Arrays.copyOf(permanent, n);
+      free = Arrays.copyOf(free, n);
+    }
+    return fresh++;
+  }
+
   void add(VirtualClock.Event e, long w, long s) {
+    int slot = freeCount > 0 ? free[--freeCount] : newSlot();
+    slots[slot] = e;
+    addAt(slot, w, s);
+  }
+
+  /** Queues the event in {@code slot} (its own, {@link #reserveSlot}) with the key (w, s). */
+  void addAt(int slot, long w, long s) {
     if (size == when.length) {
       int n = size * 2;
       when = Arrays.copyOf(when, n);
       seq = Arrays.copyOf(seq, n);
       slotAt = Arrays.copyOf(slotAt, n);
-      slots = Arrays.copyOf(slots, n);
-      free = Arrays.copyOf(free, n);
     }
-    int slot = freeCount > 0 ? free[--freeCount] : fresh++;
-    slots[slot] = e;
     int i = size++;
     while (i > 0) {
       int parent = (i - 1) >>> 1;
@@ -69,11 +95,16 @@ final class EventHeap {
     slotAt[i] = slot;
   }
 
+  private void release(int slot) {
+    if (!permanent[slot]) {
+      slots[slot] = null;
+      free[freeCount++] = slot;
+    }
+  }
+
   /** Removes the head (the caller has peeked it). */
   void poll() {
-    int slot = slotAt[0];
-    slots[slot] = null;
-    free[freeCount++] = slot;
+    release(slotAt[0]);
     int n = --size;
     if (n > 0) {
       siftDown(0, when[n], seq[n], slotAt[n], n);
@@ -108,8 +139,7 @@ final class EventHeap {
     for (int i = 0; i < size; i++) {
       int slot = slotAt[i];
       if (drop.test(slots[slot])) {
-        slots[slot] = null;
-        free[freeCount++] = slot;
+        release(slot);
       } else {
         when[n] = when[i];
         seq[n] = seq[i];
