@@ -8,10 +8,11 @@ import dev.driverlab.devices.model.FunctionSpec;
 import dev.driverlab.devices.model.PciDeviceModel;
 import dev.driverlab.devices.pcie.Endpoint;
 import dev.driverlab.devices.pcie.Link;
+import dev.driverlab.devices.pcie.tlp.LinkTiming;
 import dev.driverlab.devices.time.VirtualClock;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;
 
@@ -50,15 +51,20 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private final InterruptController irq;
   private final int channelMask;
   private final int nameValue;
-  /** Little-endian int view of a byte[]: TLP payload bytes to and from 32-bit words. */
-  private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
+  /**
+   * {@link #tlpBytes} seen as little-endian 32-bit words (remade when tlpBytes grows): payload bytes go
+   * to and from words with one bulk copy per TLP instead of a word-at-a-time loop.
+   */
+  private IntBuffer tlpWords = leWords(tlpBytes);
   /** The machine's clock, looked up once (a model is plugged into one machine for good). */
   private VirtualClock clock;
   private long readLinkFreeNs;
   private long writeLinkFreeNs;
+  /** The last transfer time of each direction's bookings (see {@link TransferTime}). */
+  private final TransferTime readTime = new TransferTime();
+  private final TransferTime writeTime = new TransferTime();
   private boolean plugged;
 
   /** One channel, 128-bit, Xilinx; a {@link ChnlTester} on the channel. */
@@ -227,12 +233,20 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
         | fpgaId << INFO_FPGA_ID_SHIFT;
   }
 
+  /**
+   * The MRRS and MPS encodings of Device Control. Taken from the function's decoded limits, which
+   * follow every change of its config space (and are 0 without a PCIe capability, where the
+   * function's own defaults are 512 and 128): the engines ask for every TLP, and
+   * {@link Endpoint#maxReadRequestBytes()} reads config space each time.
+   */
   private int mrrsCode() {
-    return Integer.numberOfTrailingZeros(function().maxReadRequestBytes() >>> 7);
+    int bytes = function().maxReadRequestLimit();
+    return Integer.numberOfTrailingZeros((bytes == 0 ? 512 : bytes) >>> 7);
   }
 
   private int mpsCode() {
-    return Integer.numberOfTrailingZeros(function().maxPayloadBytes() >>> 7);
+    int bytes = function().maxPayloadLimit();
+    return Integer.numberOfTrailingZeros((bytes == 0 ? 128 : bytes) >>> 7);
   }
 
   // ---- what the engines use ----------------------------------------------------------------------
@@ -272,8 +286,13 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private byte[] tlpBytes(int words) {
     if (tlpBytes.length < 4 * words) {
       tlpBytes = new byte[4 * words];
+      tlpWords = leWords(tlpBytes);
     }
     return tlpBytes;
+  }
+
+  private static IntBuffer leWords(byte[] b) {
+    return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
   }
 
   /**
@@ -284,9 +303,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     byte[] b = tlpBytes(n);
     DmaResult r = dmaRead(address, b, 0, 4 * n);
     if (r.ok()) {
-      for (int i = 0; i < n; i++) {
-        dst[off + i] = (int) LE_INT.get(b, 4 * i);
-      }
+      tlpWords.get(0, dst, off, n);
     }
     return r;
   }
@@ -294,24 +311,51 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   /** One MWr of {@code src[off, off + n)} (the caller keeps it within max payload and a 4 KiB page). */
   DmaResult dmaWriteWords(long address, int[] src, int off, int n) {
     byte[] b = tlpBytes(n);
-    for (int i = 0; i < n; i++) {
-      LE_INT.set(b, 4 * i, src[off + i]);
-    }
+    tlpWords.put(0, src, off, n);
     return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
   }
 
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */
   long readLinkDelayNs(long bytes) {
     long now = nowNs();
-    readLinkFreeNs = Math.max(now, readLinkFreeNs) + transferTimeNs(bytes);
+    readLinkFreeNs = Math.max(now, readLinkFreeNs) + readTime.ns(bytes);
     return readLinkFreeNs - now;
   }
 
   /** Books {@code bytes} of write data on the upstream direction; returns the delay until it is out. */
   long writeLinkDelayNs(long bytes) {
     long now = nowNs();
-    writeLinkFreeNs = Math.max(now, writeLinkFreeNs) + transferTimeNs(bytes);
+    writeLinkFreeNs = Math.max(now, writeLinkFreeNs) + writeTime.ns(bytes);
     return writeLinkFreeNs - now;
+  }
+
+  /**
+   * {@link #transferTimeNs} of the last size booked in one direction. Every read (or write) TLP of a
+   * transfer has the same size but the last, and the time is a floating-point division and a ceil.
+   * It depends on nothing but the size, the link's timing (an immutable record the link replaces when
+   * it retrains) and the function's Max Payload Size, so it is reused while all three are the same.
+   */
+  private final class TransferTime {
+    private long bytes = -1;
+    private Link link;
+    private LinkTiming timing;
+    private int mps;
+    private long ns;
+
+    long ns(long n) {
+      Endpoint f = function();
+      Link l = f.link();
+      LinkTiming t = l == null ? null : l.timing();
+      int m = f.maxPayloadLimit();
+      if (n != bytes || l != link || t != timing || m != mps) {
+        ns = transferTimeNs(n);
+        bytes = n;
+        link = l;
+        timing = t;
+        mps = m;
+      }
+      return ns;
+    }
   }
 
   /** From an interrupt event to its MSI: one DW write on the link. */
@@ -338,6 +382,31 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
    */
   void later(long delayNs, EventLabel label, Runnable action) {
     vclock().schedule(delayNs, label, action, this);
+  }
+
+  /**
+   * An engine's per-TLP event with at most one pending at a time (the data of the one read in flight,
+   * the one write on the link): {@link #after} schedules it as {@link #later(long, EventLabel, Runnable)}
+   * would, with a reusable clock event ({@link VirtualClock#timer}) made on first use, so a TLP does not
+   * store a new event object into the clock's queue. Reset cancels it as it cancels the rest.
+   */
+  final class Step {
+    private final EventLabel label;
+    private final Runnable action;
+    private VirtualClock.Event event;
+
+    Step(EventLabel label, Runnable action) {
+      this.label = label;
+      this.action = action;
+    }
+
+    void after(long delayNs) {
+      VirtualClock c = vclock();
+      if (event == null) {
+        event = c.timer(label, action, RiffaEndpoint.this);
+      }
+      c.arm(event, delayNs);
+    }
   }
 
   /**

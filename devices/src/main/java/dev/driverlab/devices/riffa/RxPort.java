@@ -67,6 +67,8 @@ final class RxPort implements SgRequester.Listener {
     step();
   };
   private final Runnable dataArrived = this::dataArrived;
+  /** The data event of the read in flight (one at a time), reused for every read. */
+  private final RiffaEndpoint.Step dataStep;
 
   RxPort(RiffaEndpoint ep, Channel ch) {
     this.ep = ep;
@@ -77,6 +79,7 @@ final class RxPort implements SgRequester.Listener {
     this.readLabel = ep.label(name + " RX read");
     this.dataLabel = ep.label(name + " RX data");
     this.fallsLabel = ep.label(name + " CHNL_RX falls");
+    this.dataStep = ep.new Step(dataLabel, dataArrived);
   }
 
   // ---- registers ---------------------------------------------------------------------------------
@@ -212,7 +215,7 @@ final class RxPort implements SgRequester.Listener {
       elemLeft -= n;
       inFlight = true;
       inFlightWords = n;
-      ep.later(ep.readLinkDelayNs(4L * n), dataLabel, dataArrived);
+      dataStep.after(ep.readLinkDelayNs(4L * n));
     }
   }
 

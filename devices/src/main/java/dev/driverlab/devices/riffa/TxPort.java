@@ -83,6 +83,8 @@ final class TxPort implements SgRequester.Listener {
     inFlight = false;
     step();
   };
+  /** The event of the write on the link (one at a time), reused for every write. */
+  private final RiffaEndpoint.Step writtenStep;
 
   TxPort(RiffaEndpoint ep, Channel ch) {
     this.ep = ep;
@@ -93,6 +95,7 @@ final class TxPort implements SgRequester.Listener {
     this.writeLabel = ep.label(name + " TX write");
     this.writtenLabel = ep.label(name + " TX written");
     this.coreReady = () -> ch.core().txReady(ch);
+    this.writtenStep = ep.new Step(writtenLabel, written);
   }
 
   // ---- registers ---------------------------------------------------------------------------------
@@ -205,7 +208,12 @@ final class TxPort implements SgRequester.Listener {
     }
     int taken = write(src, from, src.length - from);
     int pos = (int) Math.min((long) from + (long) taken * ep.wordsPerBeat(), src.length);
-    streamSrc = pos < src.length ? src : null;
+    int[] next = pos < src.length ? src : null;
+    if (streamSrc != next) {
+      // Stored only when it changes: this runs per TLP, and a reference store into a long-lived object
+      // costs a GC write barrier.
+      streamSrc = next;
+    }
     streamPos = pos;
     return pos;
   }
@@ -363,7 +371,7 @@ final class TxPort implements SgRequester.Listener {
     elemLeft -= n;
     txLenReg = cur.len - sent;
     inFlight = true;
-    ep.later(ep.writeLinkDelayNs(4L * n), writtenLabel, written);
+    writtenStep.after(ep.writeLinkDelayNs(4L * n));
     if (wake) {
       if (streamWouldOnlyFill()) {
         // What the core's txReady would do at its place, done now: the same words from the same stream

@@ -1,7 +1,6 @@
 package dev.driverlab.devices.time;
 
 import java.util.ArrayDeque;
-import java.util.PriorityQueue;
 import java.util.function.Supplier;
 
 /**
@@ -18,8 +17,9 @@ public final class VirtualClock {
   /** A scheduled action; cancel it to drop it. */
   public static final class Event implements Comparable<Event> {
     private final VirtualClock clock;
-    private final long when;
-    private final long seq;
+    /** Final but for a reusable event ({@link #timer}), which {@link #arm} sets anew each time. */
+    private long when;
+    private long seq;
     /** The label: a String, or a {@code Supplier<String>} rendered only when someone asks. */
     private final Object what;
     private final Runnable action;
@@ -27,6 +27,10 @@ public final class VirtualClock {
     private final Object owner;
     private boolean cancelled;
     private boolean fired;
+    /** A reusable event's own slot in the heap ({@link EventHeap#reserveSlot}); -1 for a one-off event. */
+    private int slot = -1;
+    /** A reusable event is in one of the queues (pending, or cancelled and not yet dropped). */
+    private boolean queued;
 
     private Event(VirtualClock clock, long when, long seq, Object what, Runnable action, Object owner) {
       this.clock = clock;
@@ -75,7 +79,8 @@ public final class VirtualClock {
     }
   }
 
-  private final PriorityQueue<Event> queue = new PriorityQueue<>();
+  /** Events due later than now, or scheduled now out of sequence order (see {@link #insert}). */
+  private final EventHeap queue = new EventHeap();
   /**
    * Events due at the current instant (scheduled with no delay), in the order they were scheduled.
    * Device engines schedule most of their events this way; keeping them out of the heap saves a
@@ -97,10 +102,19 @@ public final class VirtualClock {
   /** Drops the cancelled events when they are most of the queue (run by the thread scheduling). */
   private void purgeCancelled() {
     if (cancelled > 16 && cancelled > (queue.size() + immediate.size()) / 2) {
-      queue.removeIf(e -> e.cancelled);
-      immediate.removeIf(e -> e.cancelled);
+      queue.removeIf(VirtualClock::dropIfCancelled);
+      immediate.removeIf(VirtualClock::dropIfCancelled);
       cancelled = 0;
     }
+  }
+
+  /** For the purge: true if {@code e} is cancelled, and then it leaves its queue. */
+  private static boolean dropIfCancelled(Event e) {
+    if (e.cancelled) {
+      e.queued = false;
+      return true;
+    }
+    return false;
   }
 
   public long nowNs() {
@@ -164,22 +178,65 @@ public final class VirtualClock {
   }
 
   /**
+   * A reusable event for a device engine that has at most one such step pending at a time (the data
+   * of its one read in flight, say), armed with {@link #arm} for every TLP. Scheduling a fresh event
+   * each time stored a new object into the clock's long-lived queue, and every such store paid the
+   * collector's write barrier (a memory fence); this one keeps its own slot in the heap, so arming it
+   * stores only its key. It runs, orders, is cancelled ({@link #cancelOwnedBy}) and reported exactly
+   * as an event scheduled at the same moment with the same label, action and owner would be.
+   */
+  public Event timer(Supplier<String> what, Runnable action, Object owner) {
+    Event t = new Event(this, 0, -1, what, action, owner);
+    t.fired = true; // not pending until armed
+    t.slot = queue.reserveSlot(t);
+    return t;
+  }
+
+  /**
+   * Schedules reusable event {@code t} ({@link #timer}) {@code delayNs} from now, as
+   * {@link #schedule(long, Supplier, Runnable, Object)} would schedule its label, action and owner,
+   * taking the same sequence number. If {@code t} is still queued (pending, or cancelled and not yet
+   * dropped from a queue), a one-off event is scheduled instead: the order and the result are the same.
+   */
+  public void arm(Event t, long delayNs) {
+    checkDelay(delayNs, t.what);
+    if (t.queued || t.clock != this) {
+      insert(now + delayNs, seq++, t.what, t.action, t.owner); // what schedule(delay, what, action, owner) does
+      return;
+    }
+    purgeCancelled();
+    long whenNs = now + delayNs;
+    long seqNo = seq++;
+    t.when = whenNs;
+    t.seq = seqNo;
+    t.fired = false;
+    t.cancelled = false;
+    t.queued = true;
+    Event tail;
+    if (whenNs == now && ((tail = immediate.peekLast()) == null || tail.seq < seqNo)) {
+      immediate.addLast(t);
+    } else {
+      queue.addAt(t.slot, whenNs, seqNo);
+    }
+  }
+
+  /**
    * Cancels every pending event scheduled with {@code owner} (a device reset dropping its work); returns
    * how many. Walks both queues: resets are rare, scheduling is not.
    */
   public int cancelOwnedBy(Object owner) {
-    int n = 0;
-    for (Event e : queue) {
+    int[] n = {0};
+    queue.forEach(e -> {
       if (e.owner == owner && e.cancel()) {
-        n++;
+        n[0]++;
       }
-    }
+    });
     for (Event e : immediate) {
       if (e.owner == owner && e.cancel()) {
-        n++;
+        n[0]++;
       }
     }
-    return n;
+    return n[0];
   }
 
   private void checkDelay(long delayNs, Object what) {
@@ -210,7 +267,7 @@ public final class VirtualClock {
     if (whenNs == now && ((tail = immediate.peekLast()) == null || tail.seq < seqNo)) {
       immediate.addLast(e);
     } else {
-      queue.add(e);
+      queue.add(e, whenNs, seqNo);
     }
     return e;
   }
@@ -224,6 +281,7 @@ public final class VirtualClock {
     Event e;
     while ((e = queue.peek()) != null && !e.pending()) {
       queue.poll();
+      e.queued = false;
       if (e.cancelled) {
         cancelled--;
       }
@@ -231,6 +289,7 @@ public final class VirtualClock {
     Event i;
     while ((i = immediate.peekFirst()) != null && !i.pending()) {
       immediate.pollFirst();
+      i.queued = false;
       if (i.cancelled) {
         cancelled--;
       }
@@ -247,18 +306,18 @@ public final class VirtualClock {
 
   /** Number of pending events (walks the queue; for reports and tests). */
   public int pendingCount() {
-    int n = 0;
-    for (Event e : queue) {
+    int[] n = {0};
+    queue.forEach(e -> {
       if (e.pending()) {
-        n++;
+        n[0]++;
       }
-    }
+    });
     for (Event e : immediate) {
       if (e.pending()) {
-        n++;
+        n[0]++;
       }
     }
-    return n;
+    return n[0];
   }
 
   /** Advances time to the next event and runs it. Returns false if nothing was pending. */
@@ -274,6 +333,7 @@ public final class VirtualClock {
     }
     now = Math.max(now, e.when);
     e.fired = true;
+    e.queued = false; // out of the queues: its action may arm it again
     e.action.run();
     return true;
   }

@@ -12,6 +12,8 @@ import dev.driverlab.kernel.base.Device;
 import dev.driverlab.kernel.debug.Check;
 import dev.driverlab.kernel.dma.DmaCore;
 import dev.driverlab.kernel.pci.PciDev;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -55,20 +57,37 @@ public final class DmaTlpCheck implements TlpObserver {
   /** The root ports' links, by name (the fabric passes each link's own name String, so usually identical). */
   private final String[] rootLinks;
   /**
-   * The last link name found not to be a root port's (by identity: the fabric passes each link's own
-   * name String). Upstream requests from a device behind a switch cross its links first; remembering
-   * one saves the equals() walk over the root links for each of those TLPs. A name equal to a root
-   * link's can never be stored here, so a hit is always a correct "no".
+   * Link names already classified, by identity (the fabric passes each link's own name String), with
+   * their verdicts; filled round-robin. Upstream requests from a device behind switches cross several
+   * links before the root port's, one after the other for every TLP, so remembering only the last
+   * non-root name made each of them miss in turn and walk the root links with equals(). A name's
+   * verdict never changes (the root ports' links are fixed at construction), so any hit is right; a
+   * name evicted from the table is only classified again.
    */
-  private String lastNotRoot;
+  private final String[] knownLinks = new String[8];
+  private final boolean[] knownRoot = new boolean[8];
+  private int knownNext;
   private final Set<String> reported = new HashSet<>();
   /**
    * Not synchronized: written only from the TLP callbacks, on the simulation thread (one simulated CPU
    * drives a machine at a time; the scheduler's hand-over orders memory between the threads that take
    * turns), as the protocol checker's state is.
    */
-  /** Written on the simulated CPU; volatile so a test thread outside the scheduler reads it whole. */
-  private volatile long checked;
+  /**
+   * Written on the simulated CPU only, with a release store ({@link #CHECKED}) so a test thread outside
+   * the scheduler reads it whole; not volatile: a volatile store is a full fence on every DMA TLP,
+   * which waited for all the payload stores before it to drain.
+   */
+  private long checked;
+  private static final VarHandle CHECKED;
+
+  static {
+    try {
+      CHECKED = MethodHandles.lookup().findVarHandle(DmaTlpCheck.class, "checked", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   DmaTlpCheck(Kernel kernel) {
     this.kernel = kernel;
@@ -81,25 +100,27 @@ public final class DmaTlpCheck implements TlpObserver {
 
   /** Device memory requests checked so far (each counted once, on its root port's link). */
   public long checked() {
-    return checked;
+    return (long) CHECKED.getAcquire(this);
   }
 
   private boolean isRootLink(String name) {
-    for (String l : rootLinks) {
-      if (l == name) {
-        return true;
+    String[] known = knownLinks;
+    for (int i = 0; i < known.length; i++) {
+      if (known[i] == name) {
+        return knownRoot[i];
       }
     }
-    if (name == lastNotRoot) {
-      return false;
-    }
+    boolean root = false;
     for (String l : rootLinks) {
       if (l.equals(name)) {
-        return true;
+        root = true;
+        break;
       }
     }
-    lastNotRoot = name;
-    return false;
+    known[knownNext] = name;
+    knownRoot[knownNext] = root;
+    knownNext = (knownNext + 1) % known.length;
+    return root;
   }
 
   /** Looks at each TLP's header during the call only: DMA TLPs need not copy their payload for it. */
@@ -121,7 +142,7 @@ public final class DmaTlpCheck implements TlpObserver {
     if (len == 0 || (write && addr >= Firmware.MSI_BASE && addr < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
       return; // a zero-length read flushes writes; an MSI is the interrupt, not DMA
     }
-    checked++;
+    CHECKED.setRelease(this, checked + 1); // the only writer: a plain read of its own count is current
     PcieId id = tlp.requester();
     PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
     checkAccess(id, d, addr, len, write);

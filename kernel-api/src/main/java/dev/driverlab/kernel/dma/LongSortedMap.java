@@ -52,39 +52,38 @@ final class LongSortedMap {
 
   /** The last chunk whose first key is at most {@code k} ({@code strict}: below {@code k}); -1 if none. */
   private int chunkFloor(long k, boolean strict) {
-    int lo = 0;
-    int hi = chunks - 1;
-    int found = -1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      long f = firsts[mid];
-      if (f < k || (!strict && f == k)) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return lastAtMost(firsts, chunks, k, strict);
   }
 
   /** In chunk {@code c}, the last index whose key is at most {@code k} (strict: below); -1 if none. */
   private int indexFloor(int c, long k, boolean strict) {
-    long[] ks = keys[c];
-    int lo = 0;
-    int hi = sizes[c] - 1;
-    int found = -1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      long x = ks[mid];
-      if (x < k || (!strict && x == k)) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
+    return lastAtMost(keys[c], sizes[c], k, strict);
+  }
+
+  /**
+   * The last index of sorted {@code a[0, n)} whose value is at most {@code k} (strict: below); -1 if none.
+   * Written without a branch on the comparison (the halving keeps a[base] qualifying and the answer in
+   * [base, base + n)), so the JIT can use a conditional move: the keys are DMA addresses of scattered
+   * pages, the comparisons are coin tosses, and a mispredicted branch per level cost more than the rest
+   * of the search.
+   */
+  private static int lastAtMost(long[] a, int n, long k, boolean strict) {
+    if (strict) {
+      if (k == Long.MIN_VALUE) {
+        return -1;
       }
+      k--; // below k is at most k - 1
     }
-    return found;
+    if (n == 0 || a[0] > k) {
+      return -1;
+    }
+    int base = 0;
+    while (n > 1) {
+      int half = n >>> 1;
+      base = a[base + half] <= k ? base + half : base;
+      n -= half;
+    }
+    return base;
   }
 
   /** Position of the greatest key at most {@code k}, or -1. */

@@ -3,7 +3,6 @@ package dev.driverlab.kernel.mm;
 import dev.driverlab.devices.Machine;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -66,10 +65,13 @@ public final class UserMm {
   private final PageAllocator pages;
   private final TreeMap<Long, Vma> vmas = new TreeMap<>();
   /**
-   * Page frame number → pin count (never iterated in order). Keyed by frame, not physical address: a
-   * page-aligned address has twelve zero low bits, so the pages of each 64 KiB shared a hash bucket.
+   * The VMA {@link #vmaAt} found last, or null: a driver pins (and a copy translates) a buffer page by
+   * page, all inside one VMA, so most lookups land in it and skip the tree walk (and the boxed key).
+   * Valid while the VMA set is unchanged: every put into or removal from {@link #vmas} clears it.
    */
-  private final Map<Long, Integer> pins = new HashMap<>();
+  private Vma lastVma;
+  /** Page frame number → pin count (primitive: one increment and one decrement per page of every transfer). */
+  private final PinCounts pins = new PinCounts();
   private final Random scatter;
   private long nextMmap = MMAP_BASE;
 
@@ -106,6 +108,7 @@ public final class UserMm {
     long start = nextMmap;
     nextMmap += ((long) n << 12) + PageAllocator.PAGE_SIZE;
     vmas.put(start, new Vma(start, start + ((long) n << 12), prot, pas, -1, "[anon]"));
+    lastVma = null;
     return start;
   }
 
@@ -120,17 +123,19 @@ public final class UserMm {
   /** Installs a PFN mapping for a VMA reserved with {@link #reserve}. */
   public void installPfnMap(Vma reserved, long physStart) {
     vmas.put(reserved.start, new Vma(reserved.start, reserved.end, reserved.prot, null, physStart, reserved.name));
+    lastVma = null;
   }
 
   /** munmap of a whole VMA; returns 0 or -EINVAL. */
   public int munmap(long addr) {
     Vma v = vmas.remove(addr);
+    lastVma = null;
     if (v == null) {
       return -22;
     }
     if (v.pagePa != null) {
       for (long pa : v.pagePa) {
-        if (!pins.containsKey(pa >>> 12)) {
+        if (!pins.contains(pa >>> 12)) {
           pages.release(pa, PageAllocator.PAGE_SIZE);
         }
       }
@@ -146,8 +151,16 @@ public final class UserMm {
   }
 
   public Vma vmaAt(long uaddr) {
+    Vma last = lastVma;
+    if (last != null && uaddr >= last.start && uaddr < last.end) {
+      return last;
+    }
     Map.Entry<Long, Vma> e = vmas.floorEntry(uaddr);
-    return e != null && uaddr < e.getValue().end ? e.getValue() : null;
+    Vma v = e != null && uaddr < e.getValue().end ? e.getValue() : null;
+    if (v != null) {
+      lastVma = v;
+    }
+    return v;
   }
 
   /** Physical address of user {@code uaddr}, or -1 if unmapped (or not writable when {@code write}). */
@@ -223,25 +236,16 @@ public final class UserMm {
       return null;
     }
     long pa = v.pa(uaddr & ~0xfffL);
-    pins.merge(pa >>> 12, 1, Integer::sum);
+    pins.increment(pa >>> 12);
     return new Page(pa >>> 12);
   }
 
   /** Drops one pin; false if the page was not pinned. */
   public boolean unpin(Page p) {
-    Integer c = pins.get(p.pfn());
-    if (c == null) {
-      return false;
-    }
-    if (c == 1) {
-      pins.remove(p.pfn());
-    } else {
-      pins.put(p.pfn(), c - 1);
-    }
-    return true;
+    return pins.decrement(p.pfn());
   }
 
   public int pinnedPages() {
-    return pins.values().stream().mapToInt(Integer::intValue).sum();
+    return pins.total();
   }
 }

@@ -22,6 +22,14 @@ public final class Scheduler {
   private final List<SimThread> threads = new ArrayList<>();
   private final ThreadLocal<SimThread> self = new ThreadLocal<>();
   private SimThread running;
+  /**
+   * The only simulated thread, or null when there are none or several; set under {@link #lock} after
+   * every change to {@link #threads}. A thread that finds itself here when it waits runs the clock's
+   * events without taking the lock for each: with nobody to hand the CPU to, the pick, the stall epoch
+   * and the bump of {@link #epoch} that the locked path does per event decide nothing (an event that
+   * spawns a thread changes this field under the lock, so the next round takes the locked path).
+   */
+  private volatile SimThread sole;
   private long epoch;
   private int nextTid = 1;
   private Runnable afterEvent = () -> {};
@@ -59,6 +67,11 @@ public final class Scheduler {
     }
   }
 
+  /** Recomputes {@link #sole}; called under {@link #lock} after every change to {@link #threads}. */
+  private void threadsChanged() {
+    sole = threads.size() == 1 ? threads.get(0) : null;
+  }
+
   /** Makes the calling Java thread a simulated thread holding the CPU (the booting thread). */
   public SimThread adoptCurrentThread(String name, Object process) {
     synchronized (lock) {
@@ -72,6 +85,7 @@ public final class Scheduler {
       }
       SimThread t = new SimThread(name, nextTid++, false, process, Thread.currentThread());
       threads.add(t);
+      threadsChanged();
       running = t;
       self.set(t);
       return t;
@@ -104,6 +118,7 @@ public final class Scheduler {
       SimThread t = new SimThread(name, nextTid++, daemon, process, jt);
       holder[0] = t;
       threads.add(t);
+      threadsChanged();
       epoch++;
       jt.start();
       return t;
@@ -132,6 +147,7 @@ public final class Scheduler {
     synchronized (lock) {
       t.finished = true;
       threads.remove(t);
+      threadsChanged();
       epoch++;
       if (running == t) {
         running = threads.isEmpty() ? null : pickAfter(t, true);
@@ -153,6 +169,7 @@ public final class Scheduler {
         }
       }
       threads.clear();
+      threadsChanged();
       running = null;
       lock.notifyAll();
     }
@@ -198,6 +215,17 @@ public final class Scheduler {
         }
         if (deadlineNs >= 0 && clock.nowNs() >= deadlineNs) {
           return false;
+        }
+        if (sole == me) {
+          // Alone on the CPU (see sole): the clock's next event is due, as the locked path below would
+          // find; if none is pending, that path reports the hang.
+          if (me.waitingFor != lazyWhat) {
+            me.waitingFor = lazyWhat; // once per wait, not per event (a reference store has a GC barrier)
+          }
+          if (clock.runNext()) {
+            afterEvent();
+            continue;
+          }
         }
         SimThread next;
         boolean eventDue;
@@ -301,6 +329,7 @@ public final class Scheduler {
           threads.remove(t);
         }
       }
+      threadsChanged();
       if (victim == me) {
         lock.notifyAll();
         throw new KernelHang(sb.toString());
