@@ -176,7 +176,11 @@ public abstract class PciFunction {
   /** Handles a memory or message request already routed to this function. */
   public abstract Tlp handleRequest(Tlp tlp);
 
-  /** A completion for a request this function issued arrives (DMA read data). */
+  /**
+   * A completion for a request this function issued arrives (DMA read data). Its payload may be read
+   * in place from host RAM ({@link Tlp#ownsPayload}) and is valid during the call: copy the bytes out,
+   * or keep {@code cpl.owned()}.
+   */
   public void completionArrived(Tlp cpl) {
     fabric.error("%s: unexpected completion %s", id, cpl);
   }

@@ -31,11 +31,21 @@ public abstract class BufferingCore implements ChannelCore {
   private int[] spare;
 
   /**
-   * The answer to one message; may return {@code words} itself, changed or not. Do not keep
-   * {@code words} past the call: once a reply that is {@code words} has been sent, the array collects
-   * a later message.
+   * The answer to one message; may return {@code words} itself, changed or not. {@code words} is the
+   * subclass's to keep, unless {@link #repliesInPlace} says otherwise.
    */
   protected abstract int[] reply(int[] words);
+
+  /**
+   * Whether {@link #reply} keeps nothing of {@code words} past the call (true for {@link EchoCore}).
+   * Then a message that exactly fills the collection buffer is handed over without a copy, and once a
+   * reply that is that very array has been sent, the array collects a later message: a host sending
+   * messages of one size costs no copy and no allocation per message. The default, false, hands
+   * {@code reply} a copy it may keep.
+   */
+  protected boolean repliesInPlace() {
+    return false;
+  }
 
   @Override
   public void rxStart(ChannelPort port, long len, int offset, boolean last) {
@@ -81,7 +91,7 @@ public abstract class BufferingCore implements ChannelCore {
       expecting = -1;
       if (currentLast) {
         int[] message;
-        if (collectedWords == collected.length) {
+        if (collectedWords == collected.length && repliesInPlace()) {
           // The buffer is exactly the message: hand it over, and collect the next one elsewhere.
           message = collected;
           handedOver = message;

@@ -9,4 +9,10 @@ public final class EchoCore extends BufferingCore {
   protected int[] reply(int[] words) {
     return words;
   }
+
+  /** It keeps nothing: the message goes back as it came, in its own array. */
+  @Override
+  protected boolean repliesInPlace() {
+    return true;
+  }
 }

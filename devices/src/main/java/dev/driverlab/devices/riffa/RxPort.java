@@ -229,6 +229,15 @@ final class RxPort implements SgRequester.Listener {
     deferKick = true;
     try {
       ch.core().rxData(ch);
+    } catch (Throwable t) {
+      // The core failed mid-call: the step it asked for goes into its reserved place, as a kick
+      // outside this event would have queued it, so a machine that carries on does not stall here.
+      deferKick = false;
+      if (kickDeferred) {
+        kickDeferred = false;
+        ep.laterReserved(kickSeq, readLabel, readStep);
+      }
+      throw t;
     } finally {
       deferKick = false;
     }

@@ -70,6 +70,35 @@ class RiffaRecvTest {
     assertArrayEquals(data, got);
   }
 
+  /** Returns each message as it came and keeps it, as a core recording what it was sent might. */
+  static final class KeepingEcho extends BufferingCore {
+    final List<int[]> kept = new ArrayList<>();
+
+    @Override
+    protected int[] reply(int[] words) {
+      kept.add(words);
+      return words;
+    }
+  }
+
+  @Test
+  void aCoreMayKeepTheMessagesItWasHandedUnlessItRepliesInPlace() {
+    KeepingEcho[] core = new KeepingEcho[1];
+    RiffaRig r = RiffaRig.probed(new RiffaEndpoint(RiffaConfig.xilinx(1, 128), c -> core[0] = new KeepingEcho()));
+    int[] first = IntStream.range(0, 256).map(i -> i * 31 + 1).toArray(); // exactly the core's first buffer
+    int[] second = IntStream.range(0, 256).map(i -> -i).toArray();
+    int[] third = IntStream.range(0, 256).map(i -> i ^ 0x5a5a).toArray();
+    int[] n = new int[1];
+    for (int[] data : List.of(first, second, third)) {
+      assertEquals(256, r.send(0, data, 25 * RiffaRig.MS));
+      assertArrayEquals(data, r.recv(0, 256, 25 * RiffaRig.MS, n));
+    }
+    assertEquals(3, core[0].kept.size());
+    assertArrayEquals(first, core[0].kept.get(0), "a later message must not be collected into a kept one");
+    assertArrayEquals(second, core[0].kept.get(1));
+    assertArrayEquals(third, core[0].kept.get(2));
+  }
+
   @Test
   void addConstantCoreAddsToEveryWord() {
     RiffaRig r = RiffaRig.probed(new RiffaEndpoint(RiffaConfig.xilinx(1, 64), c -> new AddConstantCore(100)));

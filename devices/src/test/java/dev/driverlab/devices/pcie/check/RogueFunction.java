@@ -39,6 +39,6 @@ final class RogueFunction extends PciFunction {
 
   @Override
   public void completionArrived(Tlp cpl) {
-    completions.add(cpl);
+    completions.add(cpl.owned()); // a completion may read RAM in place: what is kept must own its bytes
   }
 }
