@@ -39,6 +39,14 @@ class PayloadViewFabricTest {
     }
   }
 
+  /** The default machine with {@code s} in its first free slot (behind the switch), booted by firmware. */
+  private static Machine booted(FabricTest.Scratch s) {
+    Machine m = Machine.createDefault();
+    m.plug(s);
+    BareMetal.boot(m);
+    return m;
+  }
+
   private static byte[] pattern(int n, int seed) {
     byte[] b = new byte[n];
     for (int i = 0; i < n; i++) {
@@ -49,10 +57,8 @@ class PayloadViewFabricTest {
 
   @Test
   void writesKeptByAnObserverDoNotChangeWhenTheDeviceBufferDoes() throws Exception {
-    Machine m = Machine.createDefault();
     FabricTest.Scratch s = new FabricTest.Scratch();
-    m.plug(s);
-    BareMetal.boot(m);
+    Machine m = booted(s);
     byte[] buf = pattern(1024, 1);
     List<Tlp> kept = new ArrayList<>();
     try (AutoCloseable c = m.fabric().addObserver((t, dir, link, tlp) -> {
@@ -78,10 +84,8 @@ class PayloadViewFabricTest {
 
   @Test
   void completionsKeptByAnObserverDoNotChangeWhenRamIsWrittenAgain() throws Exception {
-    Machine m = Machine.createDefault();
     FabricTest.Scratch s = new FabricTest.Scratch();
-    m.plug(s);
-    BareMetal.boot(m);
+    Machine m = booted(s);
     byte[] host = pattern(1024, 2);
     m.writeRam(HOST, host, 0, host.length);
     List<Tlp> kept = new ArrayList<>();
@@ -108,10 +112,8 @@ class PayloadViewFabricTest {
 
   @Test
   void observersThatDoNotKeepTlpsSpareDmaTheCopy() throws Exception {
-    Machine m = Machine.createDefault();
     FabricTest.Scratch s = new FabricTest.Scratch();
-    m.plug(s);
-    BareMetal.boot(m);
+    Machine m = booted(s);
     m.writeRam(HOST, pattern(512, 3), 0, 512);
     Looking looking = new Looking();
     try (AutoCloseable c = m.fabric().addObserver(looking)) {
@@ -124,10 +126,8 @@ class PayloadViewFabricTest {
 
   @Test
   void theProtocolCheckerDoesNotKeepTlpsAndStillChecksTheViews() throws Exception {
-    Machine m = Machine.createDefault();
     FabricTest.Scratch s = new FabricTest.Scratch();
-    m.plug(s);
-    BareMetal.boot(m);
+    Machine m = booted(s);
     TlpProtocolChecker checker = TlpProtocolChecker.install(m);
     m.writeRam(HOST, pattern(512, 7), 0, 512);
     Looking looking = new Looking();
@@ -145,10 +145,8 @@ class PayloadViewFabricTest {
 
   @Test
   void oneKeepingObserverAmongOthersMakesEveryoneSeeOwnedTlps() throws Exception {
-    Machine m = Machine.createDefault();
     FabricTest.Scratch s = new FabricTest.Scratch();
-    m.plug(s);
-    BareMetal.boot(m);
+    Machine m = booted(s);
     Looking looking = new Looking();
     List<Tlp> kept = new ArrayList<>();
     try (AutoCloseable a = m.fabric().addObserver(looking);
@@ -164,10 +162,8 @@ class PayloadViewFabricTest {
 
   @Test
   void interceptorsSeeOwnedTlpsAndMayKeepThem() throws Exception {
-    Machine m = Machine.createDefault();
     FabricTest.Scratch s = new FabricTest.Scratch();
-    m.plug(s);
-    BareMetal.boot(m);
+    Machine m = booted(s);
     byte[] buf = pattern(256, 6);
     List<Tlp> kept = new ArrayList<>();
     try (AutoCloseable c = m.fabric().addInterceptor((t, dir, link, tlp) -> {
