@@ -99,6 +99,53 @@ class RiffaRecvTest {
     assertArrayEquals(third, core[0].kept.get(2));
   }
 
+  /** An echo whose first rxData fails after it has drained what came (a user core with a bug). */
+  static final class FailsOnce implements ChannelCore {
+    final EchoCore echo = new EchoCore();
+    boolean failed;
+
+    @Override
+    public void rxStart(ChannelPort port, long len, int offset, boolean last) {
+      echo.rxStart(port, len, offset, last);
+    }
+
+    @Override
+    public void rxData(ChannelPort port) {
+      echo.rxData(port);
+      if (!failed) {
+        failed = true;
+        throw new IllegalStateException("core bug");
+      }
+    }
+
+    @Override
+    public void rxEnd(ChannelPort port, long wordsReceived) {
+      echo.rxEnd(port, wordsReceived);
+    }
+
+    @Override
+    public void txReady(ChannelPort port) {
+      echo.txReady(port);
+    }
+  }
+
+  @Test
+  void aCoreThatThrowsInRxDataDoesNotStallTheReceiveEngine() {
+    RiffaRig r = RiffaRig.probed(new RiffaEndpoint(RiffaConfig.xilinx(1, 128), c -> new FailsOnce()));
+    int[] data = IntStream.range(0, 4000).map(i -> i * 3 + 1).toArray();
+    MiniDriver d = r.d();
+    long buf = d.alloc(4L * data.length);
+    d.writeWords(buf, data);
+    MiniDriver.SendOp op = d.startSend(0, buf, data.length, 0, true, 25 * RiffaRig.MS);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.run(op));
+    assertEquals("core bug", e.getMessage());
+    assertTrue(r.run(op), "the send goes on after the core's failure");
+    assertEquals(data.length, op.words());
+    int[] n = new int[1];
+    assertArrayEquals(data, r.recv(0, data.length, 25 * RiffaRig.MS, n));
+    assertEquals(data.length, n[0]);
+  }
+
   @Test
   void addConstantCoreAddsToEveryWord() {
     RiffaRig r = RiffaRig.probed(new RiffaEndpoint(RiffaConfig.xilinx(1, 64), c -> new AddConstantCore(100)));
