@@ -130,10 +130,8 @@ public final class TlpProtocolChecker implements TlpObserver {
     final Outstanding[] byTag = new Outstanding[1024]; // 10-bit tags
     /** The PcieId instance TLPs of this requester carried last (equal to {@link #id}). */
     PcieId key;
-    /** The answer of {@code topology.function(functionKey)} at {@link #functionVersion} (see {@link #function}). */
-    PciFunction function;
-    PcieId functionKey;
-    long functionVersion;
+    /** The function behind this requester, as the topology last answered (see {@link #function(Requester)}). */
+    final KnownFunction function = new KnownFunction();
 
     Requester(int id, PcieId key) {
       this.id = id;
@@ -659,24 +657,9 @@ public final class TlpProtocolChecker implements TlpObserver {
     return f;
   }
 
-  /**
-   * The function behind requester {@code r} of a TLP ({@code topology.function(r.key)}), remembered
-   * with the link's record of that requester, on the same terms as {@link #function(KnownFunction, PcieId)}.
-   */
+  /** The function behind requester {@code r} of a TLP, remembered with the link's record of it. */
   private PciFunction function(Requester r) {
-    PcieId id = r.key;
-    PciFunction f = r.function;
-    long v = topology.version();
-    if (f != null && r.functionKey == id && f.id() == id && r.functionVersion == v && v != FabricTopology.UNTRACKED) {
-      return f;
-    }
-    f = topology.function(id);
-    if (f != null && f.id() == id) {
-      r.function = f;
-      r.functionKey = id;
-      r.functionVersion = topology.version(); // after the lookup, which may itself rescan
-    }
-    return f;
+    return function(r.function, r.key);
   }
 
   private boolean linkUp(LinkState s) {
