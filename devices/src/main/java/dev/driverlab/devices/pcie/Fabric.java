@@ -4,6 +4,8 @@ import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpInterceptor;
 import dev.driverlab.devices.pcie.tlp.TlpObserver;
+import dev.driverlab.devices.pcie.tlp.TlpType;
+import java.util.ArrayList;
 import dev.driverlab.devices.time.VirtualClock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,10 +28,17 @@ public final class Fabric {
    */
   private volatile Hooks hooks = new Hooks(new TlpObserver[0], false, false);
 
+  private static final TlpType[] TYPES = TlpType.values();
+
   /** A snapshot of the fabric's hooks (see {@link #hooks}). */
   static final class Hooks {
     /** The observers as an array: {@link #show} runs for every TLP on every link, no iterator. */
     final TlpObserver[] observers;
+    /**
+     * The observers that watch each direction and type ({@link TlpObserver#watches}), indexed by
+     * {@link #kind}: a crossing calls only those, from an array built once per change of observers.
+     */
+    private final TlpObserver[][] watching;
     /** Some observer may keep TLPs: {@link #show} shows them owned ones. */
     final boolean keeping;
     /** Some interceptor is registered: crossings take the interception path. */
@@ -39,6 +48,27 @@ public final class Fabric {
       this.observers = observers;
       this.keeping = keeping;
       this.intercepted = intercepted;
+      this.watching = new TlpObserver[2 * TYPES.length][];
+      for (LinkDirection dir : LinkDirection.values()) {
+        for (TlpType type : TYPES) {
+          List<TlpObserver> w = new ArrayList<>();
+          for (TlpObserver o : observers) {
+            if (o.watches(dir, type)) {
+              w.add(o);
+            }
+          }
+          watching[kind(dir, type)] = w.toArray(new TlpObserver[0]);
+        }
+      }
+    }
+
+    private static int kind(LinkDirection dir, TlpType type) {
+      return (dir == LinkDirection.UPSTREAM ? TYPES.length : 0) + type.ordinal();
+    }
+
+    /** The observers that watch TLPs of {@code type} crossing in direction {@code dir}. */
+    TlpObserver[] watching(LinkDirection dir, TlpType type) {
+      return watching[kind(dir, type)];
     }
   }
 
@@ -144,11 +174,15 @@ public final class Fabric {
    * common path reads the snapshot once for interception and observation both.
    */
   Tlp show(Hooks h, LinkDirection dir, String link, Tlp tlp) {
+    TlpObserver[] os = h.watching(dir, tlp.type());
+    if (os.length == 0) {
+      return tlp;
+    }
     if (h.keeping) {
       tlp = tlp.owned();
     }
     long now = clock.nowNs();
-    for (TlpObserver o : h.observers) {
+    for (TlpObserver o : os) {
       o.onTlp(now, dir, link, tlp);
     }
     return tlp;

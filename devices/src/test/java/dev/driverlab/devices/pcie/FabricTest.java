@@ -9,6 +9,7 @@ import dev.driverlab.devices.model.FunctionSpec;
 import dev.driverlab.devices.model.PciDeviceModel;
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.pcie.tlp.TlpObserver;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 import dev.driverlab.devices.testing.BareMetal;
 import java.util.ArrayList;
@@ -100,6 +101,41 @@ class FabricTest {
     long mrds = up.stream().filter(t -> t.type() == TlpType.MRD).count();
     assertEquals(2, mrds, "1024 bytes at MRRS 512 → two reads");
     assertTrue(up.stream().filter(t -> t.type() == TlpType.CPLD).allMatch(t -> t.payloadLength() <= 128 + 4));
+  }
+
+  /** An observer that watches only some kinds of TLP is shown exactly those; one beside it still sees all. */
+  @Test
+  void observersAreShownOnlyTheKindsTheyWatch() throws Exception {
+    Machine m = Machine.createDefault();
+    Scratch s = new Scratch();
+    Slot slot = m.plug(s);
+    BareMetal bm = BareMetal.boot(m);
+    long bar = BareMetal.barBase((Endpoint) slot.functions().get(0), 0);
+    List<String> all = new ArrayList<>();
+    List<String> upRequests = new ArrayList<>();
+    TlpObserver requestsGoingUp = new TlpObserver() {
+      @Override
+      public void onTlp(long timeNs, LinkDirection dir, String link, Tlp tlp) {
+        upRequests.add(dir + " " + tlp.type() + " " + link);
+      }
+
+      @Override
+      public boolean watches(LinkDirection dir, TlpType type) {
+        return dir == LinkDirection.UPSTREAM && (type == TlpType.MRD || type == TlpType.MWR);
+      }
+    };
+    try (AutoCloseable a = m.fabric().addObserver((t, dir, link, tlp) -> all.add(dir + " " + tlp.type() + " " + link));
+        AutoCloseable b = m.fabric().addObserver(requestsGoingUp)) {
+      bm.write(bar + 8, 0x1234, 4); // MWr down
+      assertEquals(0x1234, bm.read(bar + 8, 4)); // MRd down, CplD up
+      assertEquals(DmaResult.OK, s.write(0x2000, new byte[] {1, 2, 3, 4})); // MWr up
+      assertEquals(DmaResult.OK, s.read(0x2000, new byte[4])); // MRd up, CplD down
+    }
+    assertEquals(List.of("UPSTREAM MWR switch0/0", "UPSTREAM MWR 00:01.0", "UPSTREAM MRD switch0/0",
+        "UPSTREAM MRD 00:01.0"),
+        upRequests);
+    assertEquals(12, all.size(), all::toString); // 6 TLPs, each on two links
+    assertEquals(upRequests, all.stream().filter(upRequests::contains).distinct().toList());
   }
 
   @Test

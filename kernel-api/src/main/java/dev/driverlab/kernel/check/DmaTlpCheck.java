@@ -129,6 +129,12 @@ public final class DmaTlpCheck implements TlpObserver {
     return false;
   }
 
+  /** Device memory requests going up (DMA, and MSI writes): the fabric spares it everything else. */
+  @Override
+  public boolean watches(LinkDirection dir, TlpType type) {
+    return dir == LinkDirection.UPSTREAM && (type == TlpType.MRD || type == TlpType.MWR || type == TlpType.MRDLK);
+  }
+
   @Override
   public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
     TlpType t = tlp.type();

@@ -29,4 +29,15 @@ public interface TlpObserver {
   default boolean keepsTlps() {
     return true;
   }
+
+  /**
+   * Whether this observer wants the TLPs of {@code type} that cross a link in direction {@code dir}.
+   * The fabric asks once per direction and type when the observer is added (not per TLP) and calls
+   * {@link #onTlp} only for what it watches: an observer interested in a few kinds of TLP (the
+   * kernel's DMA check watches device requests going up) costs nothing on the rest of the traffic.
+   * The answer must not change while the observer is registered. The default watches everything.
+   */
+  default boolean watches(LinkDirection dir, TlpType type) {
+    return true;
+  }
 }

@@ -323,6 +323,32 @@ class TlpProtocolCheckerTest {
     assertEquals(List.of(), c.outstanding());
   }
 
+  /**
+   * The checker records a memory read by its header words rather than by the TLP; every report on it
+   * must still show the request exactly as it crossed, whatever header fields it set.
+   */
+  @Test
+  void reportsShowAnOutstandingMemoryReadExactlyAsItCrossed() {
+    Tlp plain = Tlp.memRead(DEV, 8, 0x1000, 4);
+    Tlp high = Tlp.memRead(DEV, 0x2a5, 0x1_2345_6780L, 256).withTc(5).withAttr(6).withDigest(true);
+    Tlp locked = Tlp.decode(header("kind=MRdLk requester=03:00.0 tag=0x301 address=0xfee01004 length=2 first_be=0xe "
+        + "last_be=0x7 th=1 ph=2 at=1 ep=1"), null);
+    for (Tlp rd : List.of(plain, high, locked)) {
+      TlpProtocolChecker c = bare();
+      c.onTlp(1_000, UPSTREAM, LINK, rd);
+      assertEquals(List.of(LINK + ": " + rd), c.outstanding(), () -> "outstanding " + rd);
+      c.onTlp(2_000, UPSTREAM, LINK, rd); // the same tag again, while the first still waits
+      ProtocolViolation reuse = only(c, ProtocolRule.TAG_IN_USE);
+      assertEquals(rd.toString(), reuse.tlp(), "the reusing request");
+      assertTrue(reuse.message().contains("while its " + rd.type().mnemonic() + " sent at 1000 ns"), reuse::message);
+      List<ProtocolViolation> v = c.finish(5_000);
+      assertEquals(2, v.size(), v::toString);
+      assertEquals(rd.toString(), v.get(1).tlp(), "the timed-out request, rebuilt from its header");
+      assertTrue(v.get(1).message().startsWith(rd.type().mnemonic() + " tag " + rd.tag() + " from 03:00.0 "),
+          v.get(1)::message);
+    }
+  }
+
   @Test
   void requestOlderThanTheCompletionTimeoutIsReportedWhenTimeMovesOn() {
     TlpProtocolChecker c = new TlpProtocolChecker(FabricTopology.none(), 1_000);
