@@ -76,33 +76,52 @@ public final class Io {
    * are oopses: reported once, then the calling thread's work ends with a KernelOops.
    */
   private static long phys(Kernel k, long addr, int size, boolean write) {
+    // Runs for every MMIO access: the common case (a live BAR mapping of an enabled device, the
+    // access inside the BAR) is a few field reads; every report is a method of its own.
     KernelMemory.Mapping m = k.mem().ioMapping(addr);
-    String access = write ? "MMIO write" : "MMIO read";
     if (m == null) {
-      if (k.mem().isDirectMapped(addr)) {
-        return k.mem().translate(addr, size);
-      }
-      throw deadPointer(k, addr, size, write, access);
+      return unmapped(k, addr, size, write);
     }
     if (m.device instanceof PciDev d) {
       long off = addr - m.va();
-      if (m.owner != null && (d.isRemoved() || d.driver() == null)) {
-        String where = String.format("BAR%d+%#x", m.bar, off); // only on the oops path: this runs per access
-        throw Oopses.oops(k, Check.MMIO, d, addr, write, access + " of " + where + " after the driver's remove: "
-            + (d.isRemoved() ? "the device is gone" : "the device is no longer bound to it")
-            + " (use after free of iomem)", "mapped at " + m.site, "size", size);
-      }
-      if (!d.isEnabled() || d.isRemoved()) {
-        k.bugs().report(Check.MMIO, d, access + " of BAR" + m.bar + (d.isRemoved() ? " of a device that was removed"
-            : " while the device is disabled (Memory Space Enable is clear: call pci_enable_device first); "
-            + (write ? "the write is dropped" : "the read returns all ones")), "offset", String.format("%#x", off),
-            "size", size);
-      } else if (m.bar >= 0 && off + size > d.resource[m.bar].len()) {
-        k.bugs().report(Check.MMIO, d, access + " beyond the end of BAR" + m.bar, "offset",
-            String.format("%#x", off), "size", size, "BAR length", d.resource[m.bar].len());
+      if (d.isRemoved() || d.driver() == null || !d.isEnabled()
+          || m.bar >= 0 && off + size > d.resource[m.bar].len()) {
+        checkDeviceAccess(k, m, d, addr, off, size, write);
       }
     }
     return k.mem().translate(m, addr, size);
+  }
+
+  /** {@link #phys} of an address with no io mapping: direct-mapped RAM, or a dead pointer. */
+  private static long unmapped(Kernel k, long addr, int size, boolean write) {
+    if (k.mem().isDirectMapped(addr)) {
+      return k.mem().translate(addr, size);
+    }
+    throw deadPointer(k, addr, size, write, write ? "MMIO write" : "MMIO read");
+  }
+
+  /**
+   * The checks of an access through a BAR mapping of {@code d} that the common path could not pass:
+   * after the driver's remove (an oops), to a disabled or removed device, or beyond the BAR (reports).
+   */
+  private static void checkDeviceAccess(Kernel k, KernelMemory.Mapping m, PciDev d, long addr, long off, int size,
+      boolean write) {
+    String access = write ? "MMIO write" : "MMIO read";
+    if (m.owner != null && (d.isRemoved() || d.driver() == null)) {
+      String where = String.format("BAR%d+%#x", m.bar, off);
+      throw Oopses.oops(k, Check.MMIO, d, addr, write, access + " of " + where + " after the driver's remove: "
+          + (d.isRemoved() ? "the device is gone" : "the device is no longer bound to it")
+          + " (use after free of iomem)", "mapped at " + m.site, "size", size);
+    }
+    if (!d.isEnabled() || d.isRemoved()) {
+      k.bugs().report(Check.MMIO, d, access + " of BAR" + m.bar + (d.isRemoved() ? " of a device that was removed"
+          : " while the device is disabled (Memory Space Enable is clear: call pci_enable_device first); "
+          + (write ? "the write is dropped" : "the read returns all ones")), "offset", String.format("%#x", off),
+          "size", size);
+    } else if (m.bar >= 0 && off + size > d.resource[m.bar].len()) {
+      k.bugs().report(Check.MMIO, d, access + " beyond the end of BAR" + m.bar, "offset",
+          String.format("%#x", off), "size", size, "BAR length", d.resource[m.bar].len());
+    }
   }
 
   /** An access through a pointer with no mapping: after iounmap, a user pointer, or garbage. */
