@@ -42,31 +42,52 @@ public final class Endpoint extends PciFunction {
   private boolean intxLevel;
   private boolean intxSent;
   private boolean memEnabled;
-  // DMA read tracking: one slot per tag.
+  /*
+   * DMA read tracking: one slot per tag, made on the tag's first use and reused by every read with
+   * that tag (no allocation per MRd). A tag is in use by one MRd at a time (a nested read takes the
+   * next tag), and its slot is done with before its dmaRead moves on.
+   *
+   * Per MRd and per CplD only primitives are stored into a slot (outstanding, status as a code,
+   * counts): slots are long-lived, and with G1 every store of a reference into a long-lived object
+   * costs a StoreLoad fence (about 10 ns), which was a fifth of a completion's road. The one reference,
+   * the destination buffer, is stored only when a read brings a different buffer than the slot last
+   * held (once per tag per dmaRead), and dropped when that dmaRead ends: the slots must not keep a
+   * caller's buffer alive.
+   */
   private final ReadSlot[] slots = new ReadSlot[256];
-  // The slot object of each tag, reused by every read with that tag (no allocation per MRd): a tag
-  // is in use by one dmaRead at a time (a nested read takes the next tag), and the slot is done with
-  // before its dmaRead moves on.
-  private final ReadSlot[] slotPool = new ReadSlot[256];
-  private int nextTag;
+  /** MRds issued so far; the low 8 bits are the next tag. */
+  private int tagCounter;
 
   private static final class ReadSlot {
     byte[] dst;
     int off;
     int len;
     int received;
-    CplStatus status;
+    /** The completion status seen, as {@link #statusCode}; 0 until a completion (or the send) says. */
+    int status;
     boolean poisoned;
+    /** An MRd with this tag is in flight: completions for it are expected. */
+    boolean outstanding;
 
     void start(byte[] dst, int off, int len) {
-      this.dst = dst;
+      if (this.dst != dst) {
+        this.dst = dst;
+      }
       this.off = off;
       this.len = len;
       received = 0;
-      status = null;
+      status = 0;
       poisoned = false;
+      outstanding = true;
     }
   }
+
+  /** {@code s.ordinal() + 1}, 0 for null: a completion status as a primitive for {@link ReadSlot#status}. */
+  private static int statusCode(CplStatus s) {
+    return s == null ? 0 : s.ordinal() + 1;
+  }
+
+  private static final int SC_CODE = statusCode(CplStatus.SC), CA_CODE = statusCode(CplStatus.CA);
 
   public Endpoint(Fabric fabric, int device, int function, PciDeviceModel model) {
     super(fabric, device, function);
@@ -420,59 +441,74 @@ public final class Endpoint extends PciFunction {
       return DmaResult.BUS_MASTER_DISABLED;
     }
     int mrrs = maxReadRequestBytes();
-    DmaResult result = DmaResult.OK;
-    while (len > 0) {
-      int n = (int) Math.min(len, Math.min(mrrs, 4096 - (address & 4095)));
-      int tag = nextTag;
-      nextTag = (nextTag + 1) & 0xff;
-      ReadSlot s = slotPool[tag];
-      if (s == null) {
-        s = slotPool[tag] = new ReadSlot();
+    int first = tagCounter;
+    try {
+      while (len > 0) {
+        int n = (int) Math.min(len, Math.min(mrrs, 4096 - (address & 4095)));
+        int tag = tagCounter++ & 0xff;
+        ReadSlot s = slots[tag];
+        if (s == null) {
+          s = slots[tag] = new ReadSlot();
+        }
+        s.start(dst, off, n);
+        CplStatus sent = sendUpstream(Tlp.memRead(id(), tag, address, n));
+        s.outstanding = false;
+        int status = s.status != 0 ? s.status : statusCode(sent);
+        if (s.poisoned) {
+          return DmaResult.POISONED;
+        }
+        if (status != SC_CODE) {
+          return status == CA_CODE ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
+        }
+        if (s.received < n) {
+          fabric.error("%s: completion timeout: tag %d got %d of %d bytes", id(), tag, s.received, n);
+          return DmaResult.COMPLETION_TIMEOUT;
+        }
+        address += n;
+        off += n;
+        len -= n;
       }
-      s.start(dst, off, n);
-      slots[tag] = s;
-      CplStatus sent = sendUpstream(Tlp.memRead(id(), tag, address, n));
-      slots[tag] = null;
-      s.dst = null; // the pool must not keep the caller's buffer alive
-      if (s.status == null) {
-        s.status = sent;
-      }
-      if (s.poisoned) {
-        return DmaResult.POISONED;
-      }
-      if (s.status != CplStatus.SC) {
-        return s.status == CplStatus.CA ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
-      }
-      if (s.received < n) {
-        fabric.error("%s: completion timeout: tag %d got %d of %d bytes", id(), tag, s.received, n);
-        return DmaResult.COMPLETION_TIMEOUT;
-      }
-      address += n;
-      off += n;
-      len -= n;
+      return DmaResult.OK;
+    } finally {
+      releaseBuffers(first);
     }
-    return result;
+  }
+
+  /**
+   * Drops the caller's buffer from the slots of the tags taken since the counter stood at
+   * {@code first} (tags of reads nested inside this one included; those are done too). A slot still
+   * outstanding belongs to an enclosing read whose tag came round again; it keeps its buffer.
+   */
+  private void releaseBuffers(int first) {
+    int n = (int) Math.min(256, (tagCounter - first) & 0xffffffffL);
+    for (int i = 0; i < n; i++) {
+      ReadSlot s = slots[(first + i) & 0xff];
+      if (s != null && !s.outstanding) {
+        s.dst = null;
+      }
+    }
   }
 
   @Override
   public void completionArrived(Tlp cpl) {
     ReadSlot s = slots[cpl.tag() & 0xff];
-    if (s == null) {
+    if (s == null || !s.outstanding) {
       fabric.error("%s: unexpected completion with tag %d (no request outstanding)", id(), cpl.tag());
       return;
     }
-    if (cpl.status() != CplStatus.SC) {
-      s.status = cpl.status();
+    CplStatus st = cpl.status();
+    s.status = statusCode(st);
+    if (st != CplStatus.SC) {
       return;
     }
-    s.status = CplStatus.SC;
     if (cpl.ep()) {
       s.poisoned = true; // poisoned data must not be used: nothing is copied
       return;
     }
-    int take = Math.min(cpl.payloadLength() - (cpl.lowerAddress() & 3), s.len - s.received);
+    int la = cpl.lowerAddress() & 3;
+    int take = Math.min(cpl.payloadLength() - la, s.len - s.received);
     take = Math.min(take, cpl.byteCount());
-    cpl.copyPayload(cpl.lowerAddress() & 3, s.dst, s.off + s.received, take);
+    cpl.copyPayload(la, s.dst, s.off + s.received, take);
     s.received += take;
   }
 
