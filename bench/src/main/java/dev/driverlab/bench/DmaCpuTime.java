@@ -17,6 +17,22 @@ import java.lang.management.ThreadMXBean;
 public final class DmaCpuTime {
   private DmaCpuTime() {}
 
+  /**
+   * Runs a setup, which ends by checking one transfer each way byte for byte. A wrong result is fatal
+   * unless {@code -Dunverified}: an experiment that skips part of the road on purpose, to measure what
+   * that part costs (the machine is complete by the time the check runs).
+   */
+  private static void built(Runnable setup) {
+    try {
+      setup.run();
+    } catch (IllegalStateException e) {
+      if (!Boolean.getBoolean("unverified")) {
+        throw e;
+      }
+      System.out.println("UNVERIFIED: " + e.getMessage());
+    }
+  }
+
   public static void main(String[] args) {
     int mib = args.length > 0 ? Integer.parseInt(args[0]) : 1;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
@@ -29,15 +45,15 @@ public final class DmaCpuTime {
     p.fill();
     DmaBench.ReadPath read = new DmaBench.ReadPath();
     read.mrrs = mrrs;
-    read.build(p);
     DmaBench.WritePath write = new DmaBench.WritePath();
-    write.build(p);
+    built(() -> read.build(p));
+    built(() -> write.build(p));
     DmaBench.Bytes counter = new DmaBench.Bytes();
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     long units = p.len / 256;
     double bestCopy = Double.MAX_VALUE, bestRead = Double.MAX_VALUE, bestWrite = Double.MAX_VALUE;
     for (int r = 0; r < rounds; r++) {
-      int ops = Math.max(4, 256 / mib);
+      int ops = Math.max(2, 64 / mib);
       long t0 = mx.getCurrentThreadCpuTime();
       for (int i = 0; i < ops * 8; i++) {
         bench.arraycopy(p, counter);

@@ -76,9 +76,13 @@ public final class SparseRam implements MemoryRegion {
 
   private void check(long offset, long len) {
     if (offset < 0 || len < 0 || offset + len > size) {
-      throw new IndexOutOfBoundsException(
-          String.format("%s: access [%#x, +%d) outside %#x bytes", name, offset, len, size));
+      throw outside(offset, len); // formatted apart: every DMA TLP's access passes this check
     }
+  }
+
+  private IndexOutOfBoundsException outside(long offset, long len) {
+    return new IndexOutOfBoundsException(
+        String.format("%s: access [%#x, +%d) outside %#x bytes", name, offset, len, size));
   }
 
   @Override

@@ -146,6 +146,38 @@ public final class Bridge extends PciFunction {
     return uplink.up(tlp);
   }
 
+  /*
+   * The memory road up (every DMA request) and the completion road down (every DMA read's data)
+   * cross three bridges: root port, switch upstream port, downstream port. Were each hop the same
+   * method again (fromSecondary calling sendPrimary calling fromSecondary ...), the JIT would inline
+   * only two levels of that recursion and call the rest, so the switch's internal hop takes methods
+   * of its own: sendPrimaryMemory hands a memory request from a downstream port straight to its
+   * upstream port's memoryFromInternalBus, and Switch.internalBus hands a completion straight to the
+   * downstream port's link. Each does exactly what the general method does with that TLP.
+   */
+
+  /** {@link #sendPrimary} of a memory request that passed this bridge's checks in fromSecondary. */
+  private CplStatus sendPrimaryMemory(Tlp tlp) {
+    if (rootComplex != null) {
+      return rootComplex.fromRootPort(tlp, this);
+    }
+    if (switchUpstream != null) {
+      return switchUpstream.memoryFromInternalBus(tlp);
+    }
+    return uplink.up(tlp);
+  }
+
+  /**
+   * A switch's upstream port: {@code fromSecondary} of a memory request from one of its downstream
+   * ports (which child sent it matters only to INTx messages). Its primary side is its uplink.
+   */
+  private CplStatus memoryFromInternalBus(Tlp tlp) {
+    if (!masterEnabled) {
+      return masterAbort(tlp, tlp.type());
+    }
+    return uplink.up(tlp);
+  }
+
   /** Max Payload Size programmed in this port's Device Control, in bytes (decoded on config writes). */
   public int maxPayloadBytes() {
     return maxPayloadBytes;
@@ -201,8 +233,7 @@ public final class Bridge extends PciFunction {
       if (routesBus(tlp.requester().bus())) {
         return deliver(tlp);
       }
-      fabric.error("%s: completion for %s dropped: not below this bridge", name, tlp.requester());
-      return null;
+      return completionNotRouted(tlp);
     }
     if (t.isMemory()) {
       if (claims(tlp.address())) {
@@ -230,6 +261,17 @@ public final class Bridge extends PciFunction {
     return Tlp.completion(tlp, id(), CplStatus.UR);
   }
 
+  /*
+   * The refusals below are methods of their own (as are the messages they report): an error report
+   * builds its argument array in line, and kept out of fromPrimary and fromSecondary it leaves those
+   * small enough for the JIT to inline the whole road of a TLP into one piece of code.
+   */
+
+  private Tlp completionNotRouted(Tlp tlp) {
+    fabric.error("%s: completion for %s dropped: not below this bridge", name, tlp.requester());
+    return null;
+  }
+
   private Tlp memoryNotClaimed(Tlp tlp, TlpType t) {
     if (t.nonPosted()) {
       return Tlp.completion(tlp, id(), CplStatus.UR);
@@ -245,11 +287,15 @@ public final class Bridge extends PciFunction {
       if (!masterEnabled) {
         return masterAbort(tlp, t);
       }
-      return sendPrimary(tlp);
+      return sendPrimaryMemory(tlp);
     }
     if (t == TlpType.MSG || t == TlpType.MSGD) {
       return sendPrimary(swizzleIntx(tlp, childDevice));
     }
+    return notModelledUpstream(t);
+  }
+
+  private CplStatus notModelledUpstream(TlpType t) {
     fabric.error("%s: %s travelling upstream is not modelled; dropped", name, t);
     return CplStatus.UR;
   }

@@ -435,10 +435,29 @@ public final class Endpoint extends PciFunction {
     return mrrs == 0 ? 512 : mrrs;
   }
 
+  /*
+   * The error reports of the DMA paths are methods of their own: a report builds its argument array
+   * in line, and kept out of dmaRead, dmaWrite and completionArrived it leaves them small enough for
+   * the JIT to inline the road of their TLPs into them.
+   */
+
+  private DmaResult notMaster(String what, int len, long address) {
+    fabric.error("%s: DMA %s of %d bytes at %#x not issued: Bus Master Enable is clear", id(), what, len, address);
+    return DmaResult.BUS_MASTER_DISABLED;
+  }
+
+  private void unexpectedCompletion(Tlp cpl) {
+    fabric.error("%s: unexpected completion with tag %d (no request outstanding)", id(), cpl.tag());
+  }
+
+  private DmaResult completionTimeout(int tag, int received, int n) {
+    fabric.error("%s: completion timeout: tag %d got %d of %d bytes", id(), tag, received, n);
+    return DmaResult.COMPLETION_TIMEOUT;
+  }
+
   public DmaResult dmaRead(long address, byte[] dst, int off, int len) {
     if (!busMasterEnabled()) {
-      fabric.error("%s: DMA read of %d bytes at %#x not issued: Bus Master Enable is clear", id(), len, address);
-      return DmaResult.BUS_MASTER_DISABLED;
+      return notMaster("read", len, address);
     }
     int mrrs = maxReadRequestBytes();
     int first = tagCounter;
@@ -461,8 +480,7 @@ public final class Endpoint extends PciFunction {
           return status == CA_CODE ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
         }
         if (s.received < n) {
-          fabric.error("%s: completion timeout: tag %d got %d of %d bytes", id(), tag, s.received, n);
-          return DmaResult.COMPLETION_TIMEOUT;
+          return completionTimeout(tag, s.received, n);
         }
         address += n;
         off += n;
@@ -493,7 +511,7 @@ public final class Endpoint extends PciFunction {
   public void completionArrived(Tlp cpl) {
     ReadSlot s = slots[cpl.tag() & 0xff];
     if (s == null || !s.outstanding) {
-      fabric.error("%s: unexpected completion with tag %d (no request outstanding)", id(), cpl.tag());
+      unexpectedCompletion(cpl);
       return;
     }
     CplStatus st = cpl.status();
@@ -514,8 +532,7 @@ public final class Endpoint extends PciFunction {
 
   public DmaResult dmaWrite(long address, byte[] src, int off, int len) {
     if (!busMasterEnabled()) {
-      fabric.error("%s: DMA write of %d bytes at %#x not issued: Bus Master Enable is clear", id(), len, address);
-      return DmaResult.BUS_MASTER_DISABLED;
+      return notMaster("write", len, address);
     }
     int mps = maxPayloadBytes();
     boolean views = !fabric.ownsPayloadsOnTheWire();

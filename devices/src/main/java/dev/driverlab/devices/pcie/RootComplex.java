@@ -259,6 +259,11 @@ public final class RootComplex {
       }
       return CplStatus.SC; // other messages (PME, errors) are accepted and ignored
     }
+    return notSupported(tlp, t);
+  }
+
+  /** Kept out of fromRootPort, which every DMA TLP passes: the report builds its arguments in line. */
+  private CplStatus notSupported(Tlp tlp, TlpType t) {
     fabric.error("RC: %s from %s not supported", t, tlp.requester());
     return CplStatus.UR;
   }

@@ -95,8 +95,11 @@ public final class Switch implements LinkPartner {
   Tlp internalBus(Tlp tlp) {
     TlpType t = tlp.type();
     if (t.completion()) {
+      // p.fromPrimary(tlp) would check again that p routes the requester's bus (it does: that is how
+      // p was found) and send it down p's link; straight to the link, so the completion road has no
+      // third fromPrimary frame (see Bridge.sendPrimaryMemory).
       Bridge p = portRoutingBus(tlp.requester().bus());
-      return p == null ? null : p.fromPrimary(tlp);
+      return p == null ? null : p.secondaryLink().down(tlp);
     }
     if (t.isMemory()) {
       Bridge p = portClaiming(tlp.address());
