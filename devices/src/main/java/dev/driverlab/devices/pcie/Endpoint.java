@@ -49,7 +49,7 @@ public final class Endpoint extends PciFunction {
    *
    * Per MRd and per CplD only primitives are stored into a slot (outstanding, status as a code,
    * counts): slots are long-lived, and with G1 every store of a reference into a long-lived object
-   * costs a StoreLoad fence (about 10 ns), several per MRd before. The one reference,
+   * costs a StoreLoad fence, and there were several per MRd before. The one reference,
    * the destination buffer, is stored only when a read brings a different buffer than the slot last
    * held (once per tag per dmaRead), and dropped when that dmaRead ends: the slots must not keep a
    * caller's buffer alive.
