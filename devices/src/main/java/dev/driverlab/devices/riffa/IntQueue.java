@@ -1,5 +1,6 @@
 package dev.driverlab.devices.riffa;
 
+import java.nio.IntBuffer;
 import java.util.Arrays;
 
 /**
@@ -13,6 +14,12 @@ final class IntQueue {
   private int[] buf = new int[INITIAL];
   private int head;
   private int size;
+  /**
+   * Words written after the last value but not in the queue yet ({@link #putPending}): a read's data
+   * lands in place when the read is issued and joins the queue when it arrives, instead of waiting in
+   * a buffer of its own and being copied in then. Nothing may be added while some are pending.
+   */
+  private int pending;
 
   int size() {
     return size;
@@ -24,7 +31,7 @@ final class IntQueue {
 
   /** Makes room for {@code more} values, keeping the order. */
   private void ensure(int more) {
-    int need = size + more;
+    int need = size + pending + more;
     if (need <= buf.length) {
       return;
     }
@@ -33,7 +40,7 @@ final class IntQueue {
       cap *= 2;
     }
     int[] n = new int[cap];
-    copyOut(n, 0, size);
+    copyOut(n, 0, size + pending);
     buf = n;
     head = 0;
   }
@@ -45,7 +52,14 @@ final class IntQueue {
     System.arraycopy(buf, 0, dst, off + first, n - first);
   }
 
+  private void noPending() {
+    if (pending != 0) {
+      throw new IllegalStateException(pending + " words are pending: commit them before adding");
+    }
+  }
+
   void add(int v) {
+    noPending();
     ensure(1);
     buf[(head + size) & (buf.length - 1)] = v;
     size++;
@@ -57,6 +71,7 @@ final class IntQueue {
 
   /** Appends {@code src[off, off + n)}. */
   void addAll(int[] src, int off, int n) {
+    noPending();
     ensure(n);
     int tail = (head + size) & (buf.length - 1);
     int first = Math.min(n, buf.length - tail);
@@ -67,6 +82,7 @@ final class IntQueue {
 
   /** Appends {@code n} zeros. */
   void addZeros(int n) {
+    noPending();
     ensure(n);
     int tail = (head + size) & (buf.length - 1);
     int first = Math.min(n, buf.length - tail);
@@ -95,8 +111,43 @@ final class IntQueue {
     size -= n;
   }
 
+  /**
+   * Writes {@code src[0, n)} (little-endian words of a TLP's payload) after the last value without
+   * queueing them: {@link #commitPending} does, later. At most one run is pending at a time.
+   */
+  void putPending(IntBuffer src, int n) {
+    noPending();
+    ensure(n);
+    int tail = (head + size) & (buf.length - 1);
+    int first = Math.min(n, buf.length - tail);
+    src.get(0, buf, tail, first);
+    src.get(first, buf, 0, n - first);
+    pending = n;
+  }
+
+  /** Queues the words {@link #putPending} wrote; returns how many. */
+  int commitPending() {
+    int n = pending;
+    size += n;
+    pending = 0;
+    return n;
+  }
+
+  /** Removes the first {@code n} values into {@code dst[0, n)} (a TLP payload seen as words). */
+  void poll(IntBuffer dst, int n) {
+    if (n > size) {
+      throw new IllegalStateException("asked for " + n + " values, " + size + " queued");
+    }
+    int first = Math.min(n, buf.length - head);
+    dst.put(0, buf, head, first);
+    dst.put(first, buf, 0, n - first);
+    head = (head + n) & (buf.length - 1);
+    size -= n;
+  }
+
   /** Drops the last {@code n} values (n ≤ size). */
   void dropLast(int n) {
+    noPending();
     if (n > size) {
       throw new IllegalStateException("asked to drop " + n + " values, " + size + " queued");
     }
@@ -106,6 +157,7 @@ final class IntQueue {
   void clear() {
     head = 0;
     size = 0;
+    pending = 0;
     if (buf.length > 4096) {
       buf = new int[INITIAL];
     } else {

@@ -308,11 +308,33 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return r;
   }
 
-  /** One MWr of {@code src[off, off + n)} (the caller keeps it within max payload and a 4 KiB page). */
-  DmaResult dmaWriteWords(long address, int[] src, int off, int n) {
+  /**
+   * As {@link #dmaReadWords} into the words after {@code q}'s last value, left pending there
+   * ({@link IntQueue#putPending}) until the read's data arrives: the payload goes from the TLP's bytes
+   * to the FIFO in one copy. {@code q} is left alone if the read fails.
+   */
+  DmaResult dmaReadPending(long address, IntQueue q, int n) {
     byte[] b = tlpBytes(n);
-    tlpWords.put(0, src, off, n);
-    return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
+    DmaResult r = dmaRead(address, b, 0, 4 * n);
+    if (r.ok()) {
+      q.putPending(tlpWords, n);
+    }
+    return r;
+  }
+
+  /**
+   * Takes the first {@code n} words of {@code q} as the payload of the next {@link #dmaWriteStaged}:
+   * the FIFO's words go straight into the TLP's bytes, with no word array in between. Nothing else
+   * may issue a TLP from this endpoint between the two calls (they share one buffer).
+   */
+  void stageWrite(IntQueue q, int n) {
+    tlpBytes(n);
+    q.poll(tlpWords, n);
+  }
+
+  /** One MWr of the {@code n} words {@link #stageWrite} took (within max payload and a 4 KiB page). */
+  DmaResult dmaWriteStaged(long address, int n) {
+    return dmaWrite(address, tlpBytes, 0, 4 * n); // the MWr copies its payload: the buffer may be reused at once
   }
 
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */

@@ -68,8 +68,6 @@ final class TxPort implements SgRequester.Listener {
    */
   private int[] streamSrc;
   private int streamPos;
-  /** The payload of the MWr being issued (its words leave the FIFO; the TLP copies them). */
-  private int[] payload = new int[0];
   private final EventLabel renLabel;
   private final EventLabel writeLabel;
   private final EventLabel writtenLabel;
@@ -344,10 +342,7 @@ final class TxPort implements SgRequester.Listener {
       }
       n = avail; // closed early: write the remainder
     }
-    if (payload.length < n) {
-      payload = new int[n];
-    }
-    cur.words.poll(payload, 0, n);
+    ep.stageWrite(cur.words, n); // the MWr's payload, straight from the FIFO
     // Room freed: a waiting core is woken here (its place in the event order is taken now), unless it
     // streams and would only refill the FIFO, which the port then does itself once the write is out.
     boolean wake = coreWaiting;
@@ -356,7 +351,7 @@ final class TxPort implements SgRequester.Listener {
       coreWaiting = false;
       wakeSeq = ep.reserveStep();
     }
-    DmaResult r = ep.dmaWriteWords(elemAddr, payload, 0, n);
+    DmaResult r = ep.dmaWriteStaged(elemAddr, n);
     if (!r.ok()) {
       ep.complain("channel %d: host-receive write of %d bytes at %#x failed (%s); receive ends after %d words",
           ch.channel(), 4 * n, elemAddr, r, sent);
