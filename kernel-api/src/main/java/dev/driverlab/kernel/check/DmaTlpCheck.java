@@ -212,7 +212,8 @@ public final class DmaTlpCheck implements TlpObserver {
   /** Reports an access beyond the device's DMA mask; true if it was. */
   private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, boolean write) {
     long mask = e != null && !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
-    if (kernel.machine().iommu().enabled() || Long.compareUnsigned(addr + len - 1, mask) <= 0) {
+    // The range test first: it nearly always passes, and then the IOMMU's state is not needed.
+    if (Long.compareUnsigned(addr + len - 1, mask) <= 0 || kernel.machine().iommu().enabled()) {
       return false;
     }
     report("mask", d, e == null ? addr >>> 16 : e.handle, e, String.format("device DMA above its DMA mask %#x: "

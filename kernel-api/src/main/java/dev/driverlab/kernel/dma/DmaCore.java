@@ -12,6 +12,7 @@ import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The DMA mapping layer (kernel/dma/mapping.c) with DMA-API debugging (kernel/dma/debug.c) built in:
@@ -115,8 +116,8 @@ public final class DmaCore {
    */
   private Entry liveHead;
   private Entry liveTail;
-  private final DmaRegionIndex byBus = new DmaRegionIndex(e -> e.handle);
-  private final DmaRegionIndex byPhys = new DmaRegionIndex(e -> e.phys);
+  private final DmaRegionIndex byBus = new DmaRegionIndex(false);
+  private final DmaRegionIndex byPhys = new DmaRegionIndex(true);
   private final ArrayDeque<Entry> freed = new ArrayDeque<>();
   /**
    * The history indexed by bus address, built from {@link #freed} only when a report looks something
@@ -336,11 +337,7 @@ public final class DmaCore {
   /** dma_mapping_error: marks the handle as checked; -ENOMEM (-12) for DMA_MAPPING_ERROR. */
   public int mappingError(PciDev d, long handle) {
     // byBus holds exactly the live entries; those starting at handle are the ones with that handle.
-    byBus.forEachAt(handle, e -> {
-      if (e.dev == d) {
-        e.errorChecked = true;
-      }
-    });
+    byBus.markCheckedAt(handle, d); // not forEachAt with a lambda: that captured d, an object per page of an SG list
     return handle == DMA_MAPPING_ERROR ? -12 : 0;
   }
 
@@ -432,7 +429,11 @@ public final class DmaCore {
     if (byPhys.isEmpty() || len <= 0) {
       return;
     }
-    for (Entry e : byPhys.overlapping(pa, len, x -> x.deviceOwns)) {
+    List<Entry> owned = byPhys.overlapping(pa, len, DEVICE_OWNS);
+    if (owned.isEmpty()) {
+      return; // the usual answer (an SG list written word by word): no iterator made for it
+    }
+    for (Entry e : owned) {
       if (write ? e.cpuWriteReported : e.cpuReadReported || e.dir == DMA_TO_DEVICE) {
         continue;
       }
@@ -448,6 +449,8 @@ public final class DmaCore {
           String.format("%d bytes at offset %#x", len, pa - e.phys));
     }
   }
+
+  private static final Predicate<Entry> DEVICE_OWNS = x -> x.deviceOwns;
 
   /** How many CPU accesses {@link #cpuAccess} has seen (tells whether the memory accessors call it). */
   public long cpuAccessChecks() {
@@ -508,7 +511,7 @@ public final class DmaCore {
   /** The freed history indexed by bus address (see {@link #freedByBus}). */
   private DmaRegionIndex freedIndex() {
     if (freedByBus == null) {
-      DmaRegionIndex index = new DmaRegionIndex(e -> e.handle);
+      DmaRegionIndex index = new DmaRegionIndex(false);
       for (Entry e : freed) {
         index.add(e);
       }
@@ -521,7 +524,7 @@ public final class DmaCore {
   private Entry liveEntry(PciDev d, long handle, boolean coherent) {
     // byBus keeps the live entries starting at one address in the order they were made, so the last
     // match there is the newest live one.
-    return byBus.newestAt(handle, e -> e.dev == d && e.streaming() != coherent);
+    return byBus.newestAt(handle, d, coherent);
   }
 
   private Entry freedEntry(PciDev d, long handle) {

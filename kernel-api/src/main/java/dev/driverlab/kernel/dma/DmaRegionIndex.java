@@ -3,9 +3,7 @@ package dev.driverlab.kernel.dma;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.function.ToLongFunction;
 
 /**
  * DMA regions indexed by their start address on one side (bus address, or CPU physical address), so
@@ -22,7 +20,13 @@ final class DmaRegionIndex {
    * Primitive sorted chunks rather than a TreeMap: see {@link LongSortedMap}.
    */
   private final LongSortedMap byStart = new LongSortedMap();
-  private final ToLongFunction<DmaCore.Entry> start;
+  /**
+   * Whether regions are filed by CPU physical address ({@link DmaCore.Entry#phys}) rather than bus
+   * address ({@link DmaCore.Entry#handle}). A flag, not a key function: the device-TLP lookup reads a
+   * region's start for every TLP, and the indexes' key lambdas (one per index made) made that call
+   * site polymorphic.
+   */
+  private final boolean byPhys;
   private long maxSize;
   /** Bumped by every add and remove: the lookup cache below is valid only while it is unchanged. */
   private long modCount;
@@ -38,7 +42,7 @@ final class DmaRegionIndex {
   private Object cacheValue;
   /**
    * The start key {@link #add} last filed a region under and what that key holds then: dma_map_sg
-   * marks each handle checked ({@link #forEachAt}) right after mapping it. Valid while the index is
+   * marks each handle checked ({@link #markCheckedAt}) right after mapping it. Valid while the index is
    * unchanged since ({@code addMod == modCount}).
    */
   private long addMod = -1;
@@ -54,13 +58,18 @@ final class DmaRegionIndex {
   private long gapLo;
   private long gapHi;
 
-  DmaRegionIndex(ToLongFunction<DmaCore.Entry> start) {
-    this.start = start;
+  /** @param byPhys file regions by CPU physical address; false: by bus address (the DMA handle) */
+  DmaRegionIndex(boolean byPhys) {
+    this.byPhys = byPhys;
+  }
+
+  private long start(DmaCore.Entry e) {
+    return byPhys ? e.phys : e.handle;
   }
 
   @SuppressWarnings("unchecked")
   void add(DmaCore.Entry e) {
-    long s = start.applyAsLong(e);
+    long s = start(e);
     Object v = byStart.putIfAbsent(s, e);
     if (v instanceof DmaCore.Entry first) {
       List<DmaCore.Entry> l = new ArrayList<>(2);
@@ -79,7 +88,7 @@ final class DmaRegionIndex {
 
   @SuppressWarnings("unchecked")
   void remove(DmaCore.Entry e) {
-    long s = start.applyAsLong(e);
+    long s = start(e);
     // One search, not a get and then a remove: a start address nearly always holds e alone.
     Object v = byStart.remove(s);
     if (v == e) {
@@ -98,33 +107,42 @@ final class DmaRegionIndex {
     modCount++;
   }
 
-  /** The newest region starting exactly at {@code start} that {@code ok} accepts, or null. */
+  /**
+   * The newest region of {@code dev} starting exactly at {@code start} that is streaming (or, if
+   * {@code coherent}, coherent), or null. Takes the device and kind rather than a predicate: a lambda
+   * capturing them was an object for every page an unmap retires.
+   */
   @SuppressWarnings("unchecked")
-  DmaCore.Entry newestAt(long start, Predicate<DmaCore.Entry> ok) {
+  DmaCore.Entry newestAt(long start, PciDev dev, boolean coherent) {
     Object v = byStart.get(start);
     if (v instanceof DmaCore.Entry e) {
-      return ok.test(e) ? e : null;
+      return e.dev == dev && e.streaming() != coherent ? e : null;
     }
     if (v != null) {
       List<DmaCore.Entry> l = (List<DmaCore.Entry>) v;
       for (int i = l.size() - 1; i >= 0; i--) {
-        if (ok.test(l.get(i))) {
-          return l.get(i);
+        DmaCore.Entry e = l.get(i);
+        if (e.dev == dev && e.streaming() != coherent) {
+          return e;
         }
       }
     }
     return null;
   }
 
-  /** Runs {@code action} on every region starting exactly at {@code start}, oldest first. */
+  /** Marks every region of {@code dev} starting exactly at {@code start} as error-checked (dma_mapping_error). */
   @SuppressWarnings("unchecked")
-  void forEachAt(long start, Consumer<DmaCore.Entry> action) {
+  void markCheckedAt(long start, PciDev dev) {
     Object v = addMod == modCount && start == addKey ? addValue : byStart.get(start);
     if (v instanceof DmaCore.Entry e) {
-      action.accept(e);
+      if (e.dev == dev) {
+        e.errorChecked = true;
+      }
     } else if (v != null) {
       for (DmaCore.Entry e : (List<DmaCore.Entry>) v) {
-        action.accept(e);
+        if (e.dev == dev) {
+          e.errorChecked = true;
+        }
       }
     }
   }
@@ -180,7 +198,7 @@ final class DmaRegionIndex {
   }
 
   private boolean contains(DmaCore.Entry x, long addr, long len) {
-    long s = start.applyAsLong(x);
+    long s = start(x);
     return addr >= s && addr + len <= s + x.size;
   }
 
@@ -218,7 +236,7 @@ final class DmaRegionIndex {
   /** Adds {@code x} to {@code out} (made on first use) if it shares a byte with [addr, addr+len) and ok. */
   private List<DmaCore.Entry> addIfOverlapping(List<DmaCore.Entry> out, DmaCore.Entry x, long addr, long len,
       Predicate<DmaCore.Entry> ok) {
-    long s = start.applyAsLong(x);
+    long s = start(x);
     if (s < addr + len && addr < s + x.size && ok.test(x)) {
       if (out == null) {
         out = new ArrayList<>();
