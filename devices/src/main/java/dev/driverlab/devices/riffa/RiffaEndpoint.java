@@ -310,31 +310,44 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
 
   /**
    * As {@link #dmaReadWords} into the words after {@code q}'s last value, left pending there
-   * ({@link IntQueue#putPending}) until the read's data arrives: the payload goes from the TLP's bytes
-   * to the FIFO in one copy. {@code q} is left alone if the read fails.
+   * ({@link IntQueue#commitPending} queues them when the read's data event comes): the completions'
+   * payload is written straight into the FIFO's bytes, or through {@link #tlpBytes} when the run would
+   * wrap around its ring. Words past {@code q}'s last are not in the queue, so a failed read leaves
+   * it as it was.
    */
   DmaResult dmaReadPending(long address, IntQueue q, int n) {
+    int at = q.pendingSlot(n);
+    if (at >= 0) {
+      DmaResult r = dmaRead(address, q.bytes(), at, 4 * n);
+      if (r.ok()) {
+        q.markPending(n);
+      }
+      return r;
+    }
     byte[] b = tlpBytes(n);
     DmaResult r = dmaRead(address, b, 0, 4 * n);
     if (r.ok()) {
-      q.putPending(tlpWords, n);
+      q.putPending(b, 0, n);
     }
     return r;
   }
 
   /**
-   * Takes the first {@code n} words of {@code q} as the payload of the next {@link #dmaWriteStaged}:
-   * the FIFO's words go straight into the TLP's bytes, with no word array in between. Nothing else
-   * may issue a TLP from this endpoint between the two calls (they share one buffer).
+   * One MWr of the first {@code n} words of {@code q}, which leave it whether the write succeeds or
+   * not (the caller keeps them within max payload and a 4 KiB page). The payload is sent straight from
+   * the FIFO's bytes when they lie in one piece (the MWr reads them during this call only, and nothing
+   * it sets off touches the FIFO: a posted write answers nothing), otherwise through {@link #tlpBytes}.
    */
-  void stageWrite(IntQueue q, int n) {
-    tlpBytes(n);
-    q.poll(tlpWords, n);
-  }
-
-  /** One MWr of the {@code n} words {@link #stageWrite} took (within max payload and a 4 KiB page). */
-  DmaResult dmaWriteStaged(long address, int n) {
-    return dmaWrite(address, tlpBytes, 0, 4 * n); // the MWr copies its payload: the buffer may be reused at once
+  DmaResult dmaWriteFrom(long address, IntQueue q, int n) {
+    int at = q.headSlot(n);
+    if (at >= 0) {
+      DmaResult r = dmaWrite(address, q.bytes(), at, 4 * n);
+      q.skip(n);
+      return r;
+    }
+    byte[] b = tlpBytes(n);
+    q.poll(b, 0, n);
+    return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
   }
 
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */

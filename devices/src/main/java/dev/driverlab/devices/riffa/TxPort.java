@@ -342,7 +342,6 @@ final class TxPort implements SgRequester.Listener {
       }
       n = avail; // closed early: write the remainder
     }
-    ep.stageWrite(cur.words, n); // the MWr's payload, straight from the FIFO
     // Room freed: a waiting core is woken here (its place in the event order is taken now), unless it
     // streams and would only refill the FIFO, which the port then does itself once the write is out.
     boolean wake = coreWaiting;
@@ -351,7 +350,7 @@ final class TxPort implements SgRequester.Listener {
       coreWaiting = false;
       wakeSeq = ep.reserveStep();
     }
-    DmaResult r = ep.dmaWriteStaged(elemAddr, n);
+    DmaResult r = ep.dmaWriteFrom(elemAddr, cur.words, n); // the n words leave the FIFO, written or not
     if (!r.ok()) {
       ep.complain("channel %d: host-receive write of %d bytes at %#x failed (%s); receive ends after %d words",
           ch.channel(), 4 * n, elemAddr, r, sent);
