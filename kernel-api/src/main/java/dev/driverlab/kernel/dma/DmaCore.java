@@ -11,6 +11,7 @@ import dev.driverlab.kernel.mm.UserMm;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -24,8 +25,9 @@ import java.util.function.Predicate;
  * <pre>
  *   live entries ──► indexed by bus address (the device's side: check.DmaTlpCheck joins every
  *                    device TLP with them)
- *                └─► streaming ones also by CPU physical address ({@link #cpuAccess}: CPU loads and
- *                    stores of a buffer the device owns)
+ *                └─► streaming ones an IOMMU mapped also by CPU physical address ({@link #cpuAccess}:
+ *                    CPU loads and stores of a buffer the device owns; without an IOMMU the bus
+ *                    address is the physical one, and the first index answers for them)
  *   unmap / free ──► the entry moves to a short history ({@value #HISTORY} entries), so a later
  *                    device access or a second free can say "after it was freed at ..."
  * </pre>
@@ -64,6 +66,8 @@ public final class DmaCore {
     private boolean cpuWriteReported;
     /** Not "coherent" (asked for every device TLP by the checks: a field, not a string compare). */
     private final boolean streaming;
+    /** Order of creation among live entries (set when recorded): ties in {@link #inPhysOrder}. */
+    long seq;
     /** Neighbours in the live list, oldest first (see {@link DmaCore#liveHead}); null when not live. */
     private Entry prevLive;
     private Entry nextLive;
@@ -130,6 +134,8 @@ public final class DmaCore {
   private DmaRegionIndex freedByBus;
   private long nextIova = 0xffff_0000L;
   private long cpuAccessChecks;
+  /** The next {@link Entry#seq}. */
+  private long nextSeq;
 
   public DmaCore(Kernel kernel) {
     this.kernel = kernel;
@@ -426,10 +432,16 @@ public final class DmaCore {
    */
   public void cpuAccess(long pa, long len, boolean write) {
     cpuAccessChecks++;
-    if (byPhys.isEmpty() || len <= 0) {
+    if (len <= 0) {
       return;
     }
-    List<Entry> owned = byPhys.overlapping(pa, len, DEVICE_OWNS);
+    List<Entry> owned = byBus.overlappingOwnedIdentity(pa, len); // free when none are live
+    if (!byPhys.isEmpty()) {
+      List<Entry> mapped = byPhys.overlapping(pa, len, DEVICE_OWNS);
+      if (!mapped.isEmpty()) {
+        owned = owned.isEmpty() ? mapped : inPhysOrder(owned, mapped);
+      }
+    }
     if (owned.isEmpty()) {
       return; // the usual answer (an SG list written word by word): no iterator made for it
     }
@@ -452,6 +464,17 @@ public final class DmaCore {
 
   private static final Predicate<Entry> DEVICE_OWNS = x -> x.deviceOwns;
 
+  /**
+   * Both answers in the order one index by physical address gives (start descending; at one start,
+   * oldest first), so reports come out as they did when every streaming entry was filed there.
+   */
+  private static List<Entry> inPhysOrder(List<Entry> a, List<Entry> b) {
+    List<Entry> all = new ArrayList<>(a);
+    all.addAll(b);
+    all.sort(Comparator.comparingLong((Entry e) -> e.phys).reversed().thenComparingLong(e -> e.seq));
+    return all;
+  }
+
   /** How many CPU accesses {@link #cpuAccess} has seen (tells whether the memory accessors call it). */
   public long cpuAccessChecks() {
     return cpuAccessChecks;
@@ -467,10 +490,21 @@ public final class DmaCore {
       liveHead = e;
     }
     liveTail = e;
+    e.seq = nextSeq++;
     byBus.add(e);
-    if (e.streaming()) {
+    if (physIndexed(e)) {
       byPhys.add(e);
     }
+  }
+
+  /**
+   * Whether {@code e} is filed in {@link #byPhys}: a streaming entry whose bus address is not its
+   * physical address (an IOMMU mapped it). Without an IOMMU the two are equal, and {@link #byBus}
+   * already files it at its physical address: {@link #cpuAccess} finds it there, and each page of a
+   * scatterlist costs one index update and one removal instead of two of each.
+   */
+  private static boolean physIndexed(Entry e) {
+    return e.streaming() && e.phys != e.handle;
   }
 
   private void retire(Entry e) {
@@ -481,7 +515,7 @@ public final class DmaCore {
   private void retire(Entry e, String site) {
     unlinkLive(e);
     byBus.remove(e);
-    if (e.streaming()) {
+    if (physIndexed(e)) {
       byPhys.remove(e);
     }
     e.freedSite = site;

@@ -67,8 +67,30 @@ final class DmaRegionIndex {
     return byPhys ? e.phys : e.handle;
   }
 
+  /**
+   * A streaming region whose bus address is its physical address (mapped without an IOMMU), in the
+   * bus-address index: DmaCore files it there only, and {@link #overlappingOwnedIdentity} answers the
+   * CPU-access check for it, so a scatterlist page costs one index update, not two.
+   */
+  private boolean identity(DmaCore.Entry e) {
+    return !byPhys && e.streaming() && e.phys == e.handle;
+  }
+
+  /** Live {@link #identity} regions here, and the largest size one ever had (it only grows, as maxSize). */
+  private int identityLive;
+  private long maxIdentitySize;
+  /** As {@link #gapLo}/{@link #gapHi}, for identity regions only ({@link #overlappingOwnedIdentity}). */
+  private long igapMod = -1;
+  private long igapLo;
+  private long igapHi;
+  private static final Predicate<DmaCore.Entry> OWNED_IDENTITY = x -> x.deviceOwns && x.streaming() && x.phys == x.handle;
+
   @SuppressWarnings("unchecked")
   void add(DmaCore.Entry e) {
+    if (identity(e)) {
+      identityLive++;
+      maxIdentitySize = Math.max(maxIdentitySize, e.size);
+    }
     long s = start(e);
     Object v = byStart.putIfAbsent(s, e);
     if (v instanceof DmaCore.Entry first) {
@@ -92,6 +114,9 @@ final class DmaRegionIndex {
     // One search, not a get and then a remove: a start address nearly always holds e alone.
     Object v = byStart.remove(s);
     if (v == e) {
+      if (identity(e)) {
+        identityLive--;
+      }
       modCount++;
       return;
     }
@@ -100,8 +125,13 @@ final class DmaRegionIndex {
     }
     if (v instanceof List<?> raw) {
       List<DmaCore.Entry> l = (List<DmaCore.Entry>) raw;
-      if (l.remove(e) && l.size() == 1) {
-        byStart.put(s, l.get(0));
+      if (l.remove(e)) {
+        if (identity(e)) {
+          identityLive--;
+        }
+        if (l.size() == 1) {
+          byStart.put(s, l.get(0));
+        }
       }
     }
     modCount++;
@@ -208,7 +238,6 @@ final class DmaRegionIndex {
     if (gapMod == modCount && addr >= gapLo && addr + len <= gapHi) {
       return List.of();
     }
-    List<DmaCore.Entry> out = null;
     long below = byStart.lower(addr + len);
     if (below < 0 || byStart.keyAt(below) + maxSize <= addr) {
       // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
@@ -219,7 +248,38 @@ final class DmaRegionIndex {
       gapMod = modCount;
       return List.of();
     }
-    for (long at = below; at >= 0 && byStart.keyAt(at) + maxSize > addr; at = byStart.prev(at)) {
+    return walk(below, addr, len, maxSize, ok);
+  }
+
+  /**
+   * The {@link #identity} regions the device owns sharing a byte with the physical range [addr,
+   * addr+len): what an index by physical address would answer for them (their start there is the
+   * same), in the same order. Only they are walked for: a large coherent buffer here does not lengthen
+   * the walk, and the gap remembered is one without identity regions.
+   */
+  List<DmaCore.Entry> overlappingOwnedIdentity(long addr, long len) {
+    if (identityLive == 0 || (igapMod == modCount && addr >= igapLo && addr + len <= igapHi)) {
+      return List.of();
+    }
+    long below = byStart.lower(addr + len);
+    if (below < 0 || byStart.keyAt(below) + maxIdentitySize <= addr) {
+      long above = byStart.next(below);
+      igapLo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxIdentitySize;
+      igapHi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
+      igapMod = modCount;
+      return List.of();
+    }
+    return walk(below, addr, len, maxIdentitySize, OWNED_IDENTITY);
+  }
+
+  /**
+   * The regions {@code ok} accepts sharing a byte with [addr, addr+len), walking the start keys down
+   * from position {@code below} while a region of at most {@code reach} bytes could still get there.
+   */
+  @SuppressWarnings("unchecked")
+  private List<DmaCore.Entry> walk(long below, long addr, long len, long reach, Predicate<DmaCore.Entry> ok) {
+    List<DmaCore.Entry> out = null;
+    for (long at = below; at >= 0 && byStart.keyAt(at) + reach > addr; at = byStart.prev(at)) {
       Object v = byStart.valueAt(at);
       if (v instanceof DmaCore.Entry x) {
         out = addIfOverlapping(out, x, addr, len, ok);
