@@ -134,6 +134,11 @@ public final class DmaCore {
   private DmaRegionIndex freedByBus;
   private long nextIova = 0xffff_0000L;
   private long cpuAccessChecks;
+  /**
+   * Bumped by everything that can change what the device-TLP check concludes about an access inside
+   * a live entry: a map or unmap, a sync (ownership), a DMA mask set through the API.
+   */
+  private long version;
   /** The next {@link Entry#seq}. */
   private long nextSeq;
 
@@ -160,6 +165,7 @@ public final class DmaCore {
       return -5;
     }
     d.dma_mask = mask;
+    version++;
     return 0;
   }
 
@@ -168,6 +174,7 @@ public final class DmaCore {
       return -5;
     }
     d.coherent_dma_mask = mask;
+    version++;
     return 0;
   }
 
@@ -415,6 +422,7 @@ public final class DmaCore {
           dirName(dir));
     }
     e.deviceOwns = forDevice;
+    version++;
   }
 
   // ---- the CPU's view ---------------------------------------------------------------------------
@@ -483,6 +491,7 @@ public final class DmaCore {
   // ---- bookkeeping ------------------------------------------------------------------------------
 
   private void record(Entry e) {
+    version++;
     e.prevLive = liveTail;
     if (liveTail != null) {
       liveTail.nextLive = e;
@@ -513,6 +522,7 @@ public final class DmaCore {
 
   /** Moves {@code e} to the freed history; {@code site} is where the caller unmapped or freed it. */
   private void retire(Entry e, String site) {
+    version++;
     unlinkLive(e);
     byBus.remove(e);
     if (physIndexed(e)) {
@@ -574,6 +584,21 @@ public final class DmaCore {
   /** The live entry containing [addr, addr+len) for any device, or null. */
   public Entry find(long addr, long len) {
     return byBus.containing(addr, len, null);
+  }
+
+  /** See {@link #version}. */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * After {@link #findLive} returned {@code e}: the end of the bus range from {@code e}'s start in which
+   * every access (of any device's id mapping to the same {@code d}) inside {@code e} finds {@code e}
+   * again while nothing changes ({@link #version}); {@code e.handle} if no such range is known (another
+   * region starts inside it, or shares its start).
+   */
+  public long soleRangeEnd(Entry e) {
+    return byBus.soleRangeEnd(e);
   }
 
   /** The live entry of {@code d} containing the bus range [addr, addr+len), or null. */

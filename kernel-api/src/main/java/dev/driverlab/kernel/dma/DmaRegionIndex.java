@@ -212,6 +212,20 @@ final class DmaRegionIndex {
     return null;
   }
 
+  /**
+   * Where the range in which {@link #containing} keeps answering {@code x} ends, if {@code x} was its
+   * last answer and holds its start key alone: from that key to the next start (or x's end, if nearer)
+   * no other region starts, so the search for any address in there begins and ends at x. While the
+   * index is unchanged. Otherwise {@code start(x)}: an empty range.
+   */
+  long soleRangeEnd(DmaCore.Entry x) {
+    long s = start(x);
+    if (cacheMod != modCount || cacheValue != x || cacheKey != s) {
+      return s;
+    }
+    return Math.min(cacheNext, s + x.size);
+  }
+
   @SuppressWarnings("unchecked")
   private DmaCore.Entry firstContaining(Object v, long addr, long len, PciDev dev) {
     if (v instanceof DmaCore.Entry x) {
