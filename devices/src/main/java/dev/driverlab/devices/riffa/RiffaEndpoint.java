@@ -51,6 +51,11 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private final InterruptController irq;
   private final int channelMask;
   private final int nameValue;
+  /**
+   * log2 of the words in a beat (a beat is 2 or 4 words): the engines count beats for every TLP, and
+   * a shift is a cycle where an integer division by a value the JIT does not know is tens of them.
+   */
+  private final int beatShift;
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
   /**
@@ -95,6 +100,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     // registers.v decodes the channel from clog2s(C_NUM_CHNL) address bits above the field.
     int bits = config.channels() == 1 ? 1 : 32 - Integer.numberOfLeadingZeros(config.channels() - 1);
     this.channelMask = (1 << bits) - 1;
+    this.beatShift = Integer.numberOfTrailingZeros(config.wordsPerBeat());
     String name = ("    " + config.fpgaName());
     byte[] ascii = name.substring(name.length() - 4).getBytes(StandardCharsets.US_ASCII);
     this.nameValue = (ascii[0] & 0xff) << 24 | (ascii[1] & 0xff) << 16 | (ascii[2] & 0xff) << 8 | (ascii[3] & 0xff);
@@ -253,6 +259,24 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
 
   int wordsPerBeat() {
     return config.wordsPerBeat();
+  }
+
+  /** {@code wordsPerBeat() == 1 << beatShift()}. */
+  int beatShift() {
+    return beatShift;
+  }
+
+  /** Beats that {@code words} (≥ 0) fill, the last one partly: ⌈words / beat⌉. */
+  long beatsFor(long words) {
+    return (words + (1L << beatShift) - 1) >> beatShift;
+  }
+
+  /**
+   * As {@link #beatsFor(long)} in int arithmetic, as {@code (words + b - 1) / b} was: for a count that is
+   * not a real one (negative, or overflowing there) it is ≤ 0 where that was, so callers do nothing alike.
+   */
+  int beatsFor(int words) {
+    return (words + (1 << beatShift) - 1) >> beatShift;
   }
 
   /** Read request size in words: {@code 32 << min(C_MAX_READ_REQ, min(device MRRS code, 4))}. */

@@ -153,7 +153,9 @@ final class RxPort implements SgRequester.Listener {
    */
   int read(int[] dst, int off, int maxWords) {
     int b = ep.wordsPerBeat();
-    int words = Math.min(fifo.size() / b, maxWords / b) * b;
+    // Whole beats by shifting (see RiffaEndpoint.beatShift); a negative maxWords divides as before.
+    int sh = ep.beatShift();
+    int words = (maxWords >= 0 ? Math.min(fifo.size() >>> sh, maxWords >>> sh) : maxWords / b) << sh;
     if (words > 0) {
       fifo.poll(dst, off, words);
       kick();

@@ -168,12 +168,12 @@ final class TxPort implements SgRequester.Listener {
       throw new IllegalStateException("channel " + ch.channel() + ": txWrite without an open transmit (call txStart)");
     }
     int b = ep.wordsPerBeat();
-    int beats = (words + b - 1) / b;
+    int beats = ep.beatsFor(words);
     int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
     IntQueue q = open.words;
     int taken = 0;
     while (taken < beats) {
-      int used = (q.size() + b - 1) / b;
+      int used = ep.beatsFor(q.size());
       if (used >= capacity) {
         coreWaiting = true;
         break;
@@ -229,8 +229,8 @@ final class TxPort implements SgRequester.Listener {
     }
     int b = ep.wordsPerBeat();
     int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
-    int free = Math.max(0, capacity - (open.words.size() + b - 1) / b);
-    long restBeats = ((long) streamSrc.length - streamPos + b - 1) / b;
+    int free = Math.max(0, capacity - ep.beatsFor(open.words.size()));
+    long restBeats = ep.beatsFor((long) streamSrc.length - streamPos);
     return restBeats > free && open.len - open.accepted > (long) free * b;
   }
 
