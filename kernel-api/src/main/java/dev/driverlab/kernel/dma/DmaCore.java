@@ -325,6 +325,14 @@ public final class DmaCore {
    * cost more than the mapping itself.
    */
   long mapPhys(PciDev d, long pa, long cpuAddr, long size, int dir, String type, String site) {
+    return mapPhys(d, pa, cpuAddr, size, dir, type, site, kernel.currentModule());
+  }
+
+  /**
+   * As {@link #mapPhys(PciDev, long, long, long, int, String, String)} with the owning module looked up
+   * by the caller: dma_map_sg looks it up once for the whole list, as it does the call site.
+   */
+  long mapPhys(PciDev d, long pa, long cpuAddr, long size, int dir, String type, String site, Object owner) {
     if (size <= 0) {
       return DMA_MAPPING_ERROR;
     }
@@ -342,8 +350,8 @@ public final class DmaCore {
           + "buffers, mapping refused", d.dev.driverName(), d.name(), pa, size, d.dev.dma_mask));
       return DMA_MAPPING_ERROR;
     }
-    record(new Entry(d, type, h, size, dir, cpuAddr == 0 ? kernel.mem().physToVirt(pa) : cpuAddr, pa,
-        kernel.currentModule(), site != null ? site : kernel.callSite()));
+    record(new Entry(d, type, h, size, dir, cpuAddr == 0 ? kernel.mem().physToVirt(pa) : cpuAddr, pa, owner,
+        site != null ? site : kernel.callSite()));
     return h;
   }
 
