@@ -139,6 +139,8 @@ public final class DmaCore {
    * a live entry: a map or unmap, a sync (ownership), a DMA mask set through the API.
    */
   private long version;
+  /** Entries filed in {@link #byPhys} ({@link #physIndexed}). */
+  private int physIndexedLive;
   /** The next {@link Entry#seq}. */
   private long nextSeq;
 
@@ -452,7 +454,7 @@ public final class DmaCore {
       return;
     }
     List<Entry> owned = byBus.overlappingOwnedIdentity(pa, len); // free when none are live
-    if (!byPhys.isEmpty()) {
+    if (physIndexedLive > 0) { // a count here: byPhys is not touched at all without an IOMMU
       List<Entry> mapped = byPhys.overlapping(pa, len, DEVICE_OWNS);
       if (!mapped.isEmpty()) {
         owned = owned.isEmpty() ? mapped : inPhysOrder(owned, mapped);
@@ -511,6 +513,7 @@ public final class DmaCore {
     byBus.add(e);
     if (physIndexed(e)) {
       byPhys.add(e);
+      physIndexedLive++;
     }
   }
 
@@ -535,6 +538,7 @@ public final class DmaCore {
     byBus.remove(e);
     if (physIndexed(e)) {
       byPhys.remove(e);
+      physIndexedLive--;
     }
     e.freedSite = site;
     e.freedNs = kernel.machine().clock().nowNs();
