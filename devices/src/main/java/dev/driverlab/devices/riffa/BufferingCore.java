@@ -70,10 +70,15 @@ public abstract class BufferingCore implements ChannelCore {
 
   private void drain(ChannelPort port) {
     int b = port.wordsPerBeat();
+    // A beat is 2 or 4 words: divide by shifting when it is a power of two (this runs for every TLP's
+    // data, and a long division by a value the JIT does not know costs tens of cycles).
+    int sh = Integer.numberOfTrailingZeros(b);
+    boolean pow2 = b == 1 << sh;
     while (expecting > 0) {
       // Whole beats straight into the message: as many as the words still expected need (the last
       // one may carry padding past them, which is read and then not counted).
-      int beats = (int) Math.min((expecting + b - 1) / b, Integer.MAX_VALUE / 2 / b);
+      long need = pow2 ? (expecting + b - 1) >> sh : (expecting + b - 1) / b;
+      int beats = (int) Math.min(need, pow2 ? (Integer.MAX_VALUE / 2) >> sh : Integer.MAX_VALUE / 2 / b);
       int want = beats * b;
       if (collected.length - collectedWords < want) {
         collected = Arrays.copyOf(collected, Math.max(collected.length * 2, collectedWords + Math.min(want, 1 << 20)));

@@ -51,6 +51,11 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   private final InterruptController irq;
   private final int channelMask;
   private final int nameValue;
+  /**
+   * log2 of the words in a beat (a beat is 2 or 4 words): the engines count beats for every TLP, and
+   * a shift is a cycle where an integer division by a value the JIT does not know is tens of them.
+   */
+  private final int beatShift;
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
   /**
@@ -95,6 +100,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     // registers.v decodes the channel from clog2s(C_NUM_CHNL) address bits above the field.
     int bits = config.channels() == 1 ? 1 : 32 - Integer.numberOfLeadingZeros(config.channels() - 1);
     this.channelMask = (1 << bits) - 1;
+    this.beatShift = Integer.numberOfTrailingZeros(config.wordsPerBeat());
     String name = ("    " + config.fpgaName());
     byte[] ascii = name.substring(name.length() - 4).getBytes(StandardCharsets.US_ASCII);
     this.nameValue = (ascii[0] & 0xff) << 24 | (ascii[1] & 0xff) << 16 | (ascii[2] & 0xff) << 8 | (ascii[3] & 0xff);
@@ -255,6 +261,24 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return config.wordsPerBeat();
   }
 
+  /** {@code wordsPerBeat() == 1 << beatShift()}. */
+  int beatShift() {
+    return beatShift;
+  }
+
+  /** Beats that {@code words} (≥ 0) fill, the last one partly: ⌈words / beat⌉. */
+  long beatsFor(long words) {
+    return (words + (1L << beatShift) - 1) >> beatShift;
+  }
+
+  /**
+   * As {@link #beatsFor(long)} in int arithmetic, as {@code (words + b - 1) / b} was: for a count that is
+   * not a real one (negative, or overflowing there) it is ≤ 0 where that was, so callers do nothing alike.
+   */
+  int beatsFor(int words) {
+    return (words + (1 << beatShift) - 1) >> beatShift;
+  }
+
   /** Read request size in words: {@code 32 << min(C_MAX_READ_REQ, min(device MRRS code, 4))}. */
   int maxReadWords() {
     int engine = Integer.numberOfTrailingZeros(config.maxReadRequestBytes() >>> 7);
@@ -308,10 +332,45 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return r;
   }
 
-  /** One MWr of {@code src[off, off + n)} (the caller keeps it within max payload and a 4 KiB page). */
-  DmaResult dmaWriteWords(long address, int[] src, int off, int n) {
+  /**
+   * As {@link #dmaReadWords} into the words after {@code q}'s last value, left pending there
+   * ({@link IntQueue#commitPending} queues them when the read's data event comes): the completions'
+   * payload is written straight into the FIFO's bytes, or through {@link #tlpBytes} when the run would
+   * wrap around its ring. Words past {@code q}'s last are not in the queue, so a failed read leaves
+   * it as it was.
+   */
+  DmaResult dmaReadPending(long address, IntQueue q, int n) {
+    int at = q.pendingSlot(n);
+    if (at >= 0) {
+      DmaResult r = dmaRead(address, q.bytes(), at, 4 * n);
+      if (r.ok()) {
+        q.markPending(n);
+      }
+      return r;
+    }
     byte[] b = tlpBytes(n);
-    tlpWords.put(0, src, off, n);
+    DmaResult r = dmaRead(address, b, 0, 4 * n);
+    if (r.ok()) {
+      q.putPending(b, 0, n);
+    }
+    return r;
+  }
+
+  /**
+   * One MWr of the first {@code n} words of {@code q}, which leave it whether the write succeeds or
+   * not (the caller keeps them within max payload and a 4 KiB page). The payload is sent straight from
+   * the FIFO's bytes when they lie in one piece (the MWr reads them during this call only, and nothing
+   * it sets off touches the FIFO: a posted write answers nothing), otherwise through {@link #tlpBytes}.
+   */
+  DmaResult dmaWriteFrom(long address, IntQueue q, int n) {
+    int at = q.headSlot(n);
+    if (at >= 0) {
+      DmaResult r = dmaWrite(address, q.bytes(), at, 4 * n);
+      q.skip(n);
+      return r;
+    }
+    byte[] b = tlpBytes(n);
+    q.poll(b, 0, n);
     return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
   }
 

@@ -55,8 +55,6 @@ final class RxPort implements SgRequester.Listener {
    * words, not yet visible to the core). Beats are handed out as the core asks for them.
    */
   private final IntQueue fifo = new IntQueue();
-  /** The words of the one MRd in flight, from its issue to its data event (at most max read size). */
-  private int[] inFlightData = new int[0];
   private final EventLabel rxStartLabel;
   private final EventLabel readLabel;
   private final EventLabel dataLabel;
@@ -155,7 +153,9 @@ final class RxPort implements SgRequester.Listener {
    */
   int read(int[] dst, int off, int maxWords) {
     int b = ep.wordsPerBeat();
-    int words = Math.min(fifo.size() / b, maxWords / b) * b;
+    // Whole beats by shifting (see RiffaEndpoint.beatShift); a negative maxWords divides as before.
+    int sh = ep.beatShift();
+    int words = (maxWords >= 0 ? Math.min(fifo.size() >>> sh, maxWords >>> sh) : maxWords / b) << sh;
     if (words > 0) {
       fifo.poll(dst, off, words);
       kick();
@@ -199,10 +199,9 @@ final class RxPort implements SgRequester.Listener {
       if ((long) fifo.size() + inFlightWords + n > (long) RX_FIFO_BEATS * b) {
         return; // flow control: wait for the core to drain the FIFO (its words, whole beats or not)
       }
-      if (inFlightData.length < n) {
-        inFlightData = new int[n];
-      }
-      DmaResult r = ep.dmaReadWords(elemAddr, inFlightData, 0, n);
+      // The words land after the FIFO's last one, pending until their data event: the flow control
+      // above counts them (inFlightWords), and nothing is added to the FIFO while a read is in flight.
+      DmaResult r = ep.dmaReadPending(elemAddr, fifo, n);
       if (!r.ok()) {
         ep.complain("channel %d: host-send data read of %d bytes at %#x failed (%s); send ends after %d words",
             ch.channel(), 4 * n, elemAddr, r, received);
@@ -221,11 +220,9 @@ final class RxPort implements SgRequester.Listener {
 
   /** The data of the MRd in flight is in: into the FIFO (packed into beats), and on to the next. */
   private void dataArrived() {
-    int n = inFlightWords;
     inFlight = false;
     inFlightWords = 0;
-    fifo.addAll(inFlightData, 0, n);
-    received += n;
+    received += fifo.commitPending();
     deferKick = true;
     try {
       ch.core().rxData(ch);

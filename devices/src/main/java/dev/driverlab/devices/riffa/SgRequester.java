@@ -176,7 +176,6 @@ final class SgRequester {
   }
 
   private int fifoBeats() {
-    int b = ep.wordsPerBeat();
-    return (fifo.size() + b - 1) / b;
+    return ep.beatsFor(fifo.size());
   }
 }

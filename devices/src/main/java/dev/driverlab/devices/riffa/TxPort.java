@@ -68,8 +68,6 @@ final class TxPort implements SgRequester.Listener {
    */
   private int[] streamSrc;
   private int streamPos;
-  /** The payload of the MWr being issued (its words leave the FIFO; the TLP copies them). */
-  private int[] payload = new int[0];
   private final EventLabel renLabel;
   private final EventLabel writeLabel;
   private final EventLabel writtenLabel;
@@ -170,12 +168,12 @@ final class TxPort implements SgRequester.Listener {
       throw new IllegalStateException("channel " + ch.channel() + ": txWrite without an open transmit (call txStart)");
     }
     int b = ep.wordsPerBeat();
-    int beats = (words + b - 1) / b;
+    int beats = ep.beatsFor(words);
     int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
     IntQueue q = open.words;
     int taken = 0;
     while (taken < beats) {
-      int used = (q.size() + b - 1) / b;
+      int used = ep.beatsFor(q.size());
       if (used >= capacity) {
         coreWaiting = true;
         break;
@@ -231,8 +229,8 @@ final class TxPort implements SgRequester.Listener {
     }
     int b = ep.wordsPerBeat();
     int capacity = open.acked ? TX_FIFO_BEATS : TX_GATE_BEATS;
-    int free = Math.max(0, capacity - (open.words.size() + b - 1) / b);
-    long restBeats = ((long) streamSrc.length - streamPos + b - 1) / b;
+    int free = Math.max(0, capacity - ep.beatsFor(open.words.size()));
+    long restBeats = ep.beatsFor((long) streamSrc.length - streamPos);
     return restBeats > free && open.len - open.accepted > (long) free * b;
   }
 
@@ -344,10 +342,6 @@ final class TxPort implements SgRequester.Listener {
       }
       n = avail; // closed early: write the remainder
     }
-    if (payload.length < n) {
-      payload = new int[n];
-    }
-    cur.words.poll(payload, 0, n);
     // Room freed: a waiting core is woken here (its place in the event order is taken now), unless it
     // streams and would only refill the FIFO, which the port then does itself once the write is out.
     boolean wake = coreWaiting;
@@ -356,7 +350,7 @@ final class TxPort implements SgRequester.Listener {
       coreWaiting = false;
       wakeSeq = ep.reserveStep();
     }
-    DmaResult r = ep.dmaWriteWords(elemAddr, payload, 0, n);
+    DmaResult r = ep.dmaWriteFrom(elemAddr, cur.words, n); // the n words leave the FIFO, written or not
     if (!r.ok()) {
       ep.complain("channel %d: host-receive write of %d bytes at %#x failed (%s); receive ends after %d words",
           ch.channel(), 4 * n, elemAddr, r, sent);

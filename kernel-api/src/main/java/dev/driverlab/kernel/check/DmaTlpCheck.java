@@ -67,7 +67,24 @@ public final class DmaTlpCheck implements TlpObserver {
   private final String[] knownLinks = new String[8];
   private final boolean[] knownRoot = new boolean[8];
   private int knownNext;
+  /** The last root port link name and the last other one {@link #isRootLink} answered (identity). */
+  private String lastRoot = NO_LINK;
+  private String lastNonRoot = NO_LINK;
+  /** No link's name (a String of its own, so no name is this one by identity, null included). */
+  @SuppressWarnings("StringOperationCanBeSimplified")
+  private static final String NO_LINK = new String("no link");
   private final Set<String> reported = new HashSet<>();
+  /**
+   * The last access found in order ({@link #rememberInOrder}): device, direction, the bus range
+   * [okLo, okHi) and the DMA state it holds for. Null device: nothing remembered.
+   */
+  private PciDev okDev;
+  private boolean okWrite;
+  private long okLo;
+  private long okHi;
+  private boolean okStreaming;
+  private long okMask;
+  private long okVersion = -1;
   /**
    * Not synchronized: written only from the TLP callbacks, on the simulation thread (one simulated CPU
    * drives a machine at a time; the scheduler's hand-over orders memory between the threads that take
@@ -104,6 +121,25 @@ public final class DmaTlpCheck implements TlpObserver {
   }
 
   private boolean isRootLink(String name) {
+    // The usual device sends upstream across two links, its own and a root port's: those two names are
+    // answered with one compare each (set only when they change: a reference store has a GC barrier).
+    if (name == lastRoot) {
+      return true;
+    }
+    if (name == lastNonRoot) {
+      return false;
+    }
+    boolean root = classify(name);
+    if (root) {
+      lastRoot = name;
+    } else {
+      lastNonRoot = name;
+    }
+    return root;
+  }
+
+  /** Looks {@code name} up in the table of classified names, classifying it if it is new. */
+  private boolean classify(String name) {
     String[] known = knownLinks;
     for (int i = 0; i < known.length; i++) {
       if (known[i] == name) {
@@ -151,7 +187,41 @@ public final class DmaTlpCheck implements TlpObserver {
     CHECKED.setRelease(this, checked + 1); // the only writer: a plain read of its own count is current
     PcieId id = tlp.requester();
     PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
+    if (d == okDev && d != null && write == okWrite && addr >= okLo && addr + len <= okHi
+        && kernel.dma().version() == okVersion && maskOf(d, okStreaming) == okMask) {
+      return; // in order, as the last access there was (see okDev)
+    }
     checkAccess(id, d, addr, len, write);
+  }
+
+  private static long maskOf(PciDev d, boolean streaming) {
+    return streaming ? d.dev.dma_mask : d.dev.coherent_dma_mask;
+  }
+
+  /**
+   * Remembers an access to {@code e} that was in order (direction, ownership and mask), with the range
+   * around it where every access of {@code d} finds {@code e} again ({@link DmaCore#soleRangeEnd}).
+   * A transfer's TLPs walk a mapping in order, so the next ones of this device in that range, in the
+   * same direction, are in order too while the DMA state is the same ({@link DmaCore#version}: maps,
+   * unmaps, syncs, masks set by the API) and the device's mask field is too: the check they would run
+   * is skipped. Reference stores only here, once per region (a GC barrier each), none per TLP.
+   */
+  private void rememberInOrder(PciDev d, DmaCore.Entry e, boolean write) {
+    long mask = maskOf(d, e.streaming());
+    long end = kernel.dma().soleRangeEnd(e);
+    if (end <= e.handle || Long.compareUnsigned(end - 1, mask) > 0) {
+      okDev = null; // nothing known, or the range reaches past the mask: check every access
+      return;
+    }
+    if (okDev != d) {
+      okDev = d;
+    }
+    okWrite = write;
+    okLo = e.handle;
+    okHi = end;
+    okStreaming = e.streaming();
+    okMask = mask;
+    okVersion = kernel.dma().version();
   }
 
   /** What a report says about the access (built only when something is reported: checks run per DMA TLP). */
@@ -182,7 +252,11 @@ public final class DmaTlpCheck implements TlpObserver {
             + "(dma_sync_single_for_cpu was called and dma_sync_single_for_device not yet)", "mapped at " + e.site,
             "access", what(addr, len, write), "region", e.describe());
       }
-      checkMask(d, e, addr, len, write);
+      boolean inOrder = !(write && e.dir == DmaCore.DMA_TO_DEVICE) && !(!write && e.dir == DmaCore.DMA_FROM_DEVICE)
+          && !(e.streaming() && !e.deviceOwns);
+      if (!checkMask(d, e, addr, len, write) && inOrder) {
+        rememberInOrder(d, e, write);
+      }
       return;
     }
     List<DmaCore.Entry> near = dma.overlappingLive(addr, len);
@@ -218,7 +292,8 @@ public final class DmaTlpCheck implements TlpObserver {
   /** Reports an access beyond the device's DMA mask; true if it was. */
   private boolean checkMask(PciDev d, DmaCore.Entry e, long addr, int len, boolean write) {
     long mask = e != null && !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
-    if (kernel.machine().iommu().enabled() || Long.compareUnsigned(addr + len - 1, mask) <= 0) {
+    // The range test first: it nearly always passes, and then the IOMMU's state is not needed.
+    if (Long.compareUnsigned(addr + len - 1, mask) <= 0 || kernel.machine().iommu().enabled()) {
       return false;
     }
     report("mask", d, e == null ? addr >>> 16 : e.handle, e, String.format("device DMA above its DMA mask %#x: "

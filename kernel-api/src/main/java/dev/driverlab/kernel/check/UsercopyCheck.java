@@ -141,29 +141,40 @@ public final class UsercopyCheck {
     // runs for every copy of an ioctl's argument, nearly always a correct one.
     String fn = toUser ? "copy_to_user" : "copy_from_user";
     long off = uaddr - f.arg;
-    if (off + n > size) {
-      report(f, "size", String.format("ioctl %s copies %d bytes %s user space at its argument%s, but the command "
+    if (off + n > size && fresh(f, "size")) {
+      report(f, String.format("ioctl %s copies %d bytes %s user space at its argument%s, but the command "
           + "encodes %d", Ioctl.describe(f.cmd), n, toUser ? "to" : "from", off == 0 ? "" : " + " + off, size), fn,
           off, n);
     }
     int dir = _IOC_DIR(f.cmd);
     if (toUser && (dir & _IOC_READ) == 0) {
-      report(f, "direction", String.format("ioctl %s copies its argument to user space, but the command is not "
-          + "encoded _IOC_READ (use _IOR or _IOWR)", Ioctl.describe(f.cmd)), fn, off, n);
+      if (fresh(f, "direction")) {
+        report(f, String.format("ioctl %s copies its argument to user space, but the command is not "
+            + "encoded _IOC_READ (use _IOR or _IOWR)", Ioctl.describe(f.cmd)), fn, off, n);
+      }
     } else if (!toUser && (dir & _IOC_WRITE) == 0) {
-      report(f, "direction", String.format("ioctl %s copies its argument from user space, but the command is not "
-          + "encoded _IOC_WRITE (use _IOW or _IOWR)", Ioctl.describe(f.cmd)), fn, off, n);
+      if (fresh(f, "direction")) {
+        report(f, String.format("ioctl %s copies its argument from user space, but the command is not "
+            + "encoded _IOC_WRITE (use _IOW or _IOWR)", Ioctl.describe(f.cmd)), fn, off, n);
+      }
     }
   }
 
-  private void report(Frame f, String kind, String message, String fn, long off, long n) {
+  /**
+   * Whether a finding of {@code kind} about {@code f}'s command is to be reported: not a tolerated
+   * command of the running driver, and not reported before (it is marked reported now). Asked before
+   * the message is built: a tolerated quirk (RIFFA's IOCTL_LIST) is found on every copy of its ioctl.
+   */
+  private boolean fresh(Frame f, String kind) {
     Object m = kernel.currentModule();
     String driver = m instanceof KernelModule km ? km.name() : "?";
     synchronized (this) {
-      if (tolerated.containsKey(driver + ":" + f.cmd) || !reported.add(driver + "|" + f.cmd + "|" + kind)) {
-        return;
-      }
+      return !tolerated.containsKey(driver + ":" + f.cmd) && reported.add(driver + "|" + f.cmd + "|" + kind);
     }
+  }
+
+  /** Reports a finding {@link #fresh} let through. */
+  private void report(Frame f, String message, String fn, long off, long n) {
     kernel.bugs().report(Check.USERCOPY, null, message, "cmd", String.format("%#010x", f.cmd), "copy",
         String.format("%s of %d bytes at offset %d", fn, n, off));
   }

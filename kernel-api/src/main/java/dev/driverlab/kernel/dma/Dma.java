@@ -140,11 +140,14 @@ public final class Dma {
   public static int dma_map_sg(Device dev, Scatterlist[] sgl, int nents, int dir) {
     PciDev p = pci(dev);
     DmaCore core = core();
-    // One call site for the whole list (every entry has the same caller): one stack walk, not one a page.
-    String site = nents > 0 ? Kernel.current().callSite() : null;
+    // One call site and owning module for the whole list (every entry has the same caller): one stack
+    // walk and one module lookup, not one of each a page.
+    Kernel k = nents > 0 ? Kernel.current() : null;
+    String site = k != null ? k.callSite() : null;
+    Object owner = k != null ? k.currentModule() : null;
     for (int i = 0; i < nents; i++) {
       Scatterlist sg = sgl[i];
-      long h = core.mapPhys(p, sg_phys(sg), 0, sg.length, dir, "sg", site);
+      long h = core.mapPhys(p, sg_phys(sg), 0, sg.length, dir, "sg", site, owner);
       if (h == DMA_MAPPING_ERROR) {
         for (int j = 0; j < i; j++) {
           core.mappingError(p, sgl[j].dma_address);

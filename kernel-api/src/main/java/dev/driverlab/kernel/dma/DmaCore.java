@@ -11,7 +11,9 @@ import dev.driverlab.kernel.mm.UserMm;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The DMA mapping layer (kernel/dma/mapping.c) with DMA-API debugging (kernel/dma/debug.c) built in:
@@ -23,8 +25,9 @@ import java.util.List;
  * <pre>
  *   live entries ──► indexed by bus address (the device's side: check.DmaTlpCheck joins every
  *                    device TLP with them)
- *                └─► streaming ones also by CPU physical address ({@link #cpuAccess}: CPU loads and
- *                    stores of a buffer the device owns)
+ *                └─► streaming ones an IOMMU mapped also by CPU physical address ({@link #cpuAccess}:
+ *                    CPU loads and stores of a buffer the device owns; without an IOMMU the bus
+ *                    address is the physical one, and the first index answers for them)
  *   unmap / free ──► the entry moves to a short history ({@value #HISTORY} entries), so a later
  *                    device access or a second free can say "after it was freed at ..."
  * </pre>
@@ -63,6 +66,8 @@ public final class DmaCore {
     private boolean cpuWriteReported;
     /** Not "coherent" (asked for every device TLP by the checks: a field, not a string compare). */
     private final boolean streaming;
+    /** Order of creation among live entries (set when recorded): ties in {@link #inPhysOrder}. */
+    long seq;
     /** Neighbours in the live list, oldest first (see {@link DmaCore#liveHead}); null when not live. */
     private Entry prevLive;
     private Entry nextLive;
@@ -115,8 +120,8 @@ public final class DmaCore {
    */
   private Entry liveHead;
   private Entry liveTail;
-  private final DmaRegionIndex byBus = new DmaRegionIndex(e -> e.handle);
-  private final DmaRegionIndex byPhys = new DmaRegionIndex(e -> e.phys);
+  private final DmaRegionIndex byBus = new DmaRegionIndex(false);
+  private final DmaRegionIndex byPhys = new DmaRegionIndex(true);
   private final ArrayDeque<Entry> freed = new ArrayDeque<>();
   /**
    * The history indexed by bus address, built from {@link #freed} only when a report looks something
@@ -129,6 +134,15 @@ public final class DmaCore {
   private DmaRegionIndex freedByBus;
   private long nextIova = 0xffff_0000L;
   private long cpuAccessChecks;
+  /**
+   * Bumped by everything that can change what the device-TLP check concludes about an access inside
+   * a live entry: a map or unmap, a sync (ownership), a DMA mask set through the API.
+   */
+  private long version;
+  /** Entries filed in {@link #byPhys} ({@link #physIndexed}). */
+  private int physIndexedLive;
+  /** The next {@link Entry#seq}. */
+  private long nextSeq;
 
   public DmaCore(Kernel kernel) {
     this.kernel = kernel;
@@ -153,6 +167,7 @@ public final class DmaCore {
       return -5;
     }
     d.dma_mask = mask;
+    version++;
     return 0;
   }
 
@@ -161,6 +176,7 @@ public final class DmaCore {
       return -5;
     }
     d.coherent_dma_mask = mask;
+    version++;
     return 0;
   }
 
@@ -311,6 +327,14 @@ public final class DmaCore {
    * cost more than the mapping itself.
    */
   long mapPhys(PciDev d, long pa, long cpuAddr, long size, int dir, String type, String site) {
+    return mapPhys(d, pa, cpuAddr, size, dir, type, site, kernel.currentModule());
+  }
+
+  /**
+   * As {@link #mapPhys(PciDev, long, long, long, int, String, String)} with the owning module looked up
+   * by the caller: dma_map_sg looks it up once for the whole list, as it does the call site.
+   */
+  long mapPhys(PciDev d, long pa, long cpuAddr, long size, int dir, String type, String site, Object owner) {
     if (size <= 0) {
       return DMA_MAPPING_ERROR;
     }
@@ -328,19 +352,15 @@ public final class DmaCore {
           + "buffers, mapping refused", d.dev.driverName(), d.name(), pa, size, d.dev.dma_mask));
       return DMA_MAPPING_ERROR;
     }
-    record(new Entry(d, type, h, size, dir, cpuAddr == 0 ? kernel.mem().physToVirt(pa) : cpuAddr, pa,
-        kernel.currentModule(), site != null ? site : kernel.callSite()));
+    record(new Entry(d, type, h, size, dir, cpuAddr == 0 ? kernel.mem().physToVirt(pa) : cpuAddr, pa, owner,
+        site != null ? site : kernel.callSite()));
     return h;
   }
 
   /** dma_mapping_error: marks the handle as checked; -ENOMEM (-12) for DMA_MAPPING_ERROR. */
   public int mappingError(PciDev d, long handle) {
     // byBus holds exactly the live entries; those starting at handle are the ones with that handle.
-    byBus.forEachAt(handle, e -> {
-      if (e.dev == d) {
-        e.errorChecked = true;
-      }
-    });
+    byBus.markCheckedAt(handle, d); // not forEachAt with a lambda: that captured d, an object per page of an SG list
     return handle == DMA_MAPPING_ERROR ? -12 : 0;
   }
 
@@ -412,6 +432,7 @@ public final class DmaCore {
           dirName(dir));
     }
     e.deviceOwns = forDevice;
+    version++;
   }
 
   // ---- the CPU's view ---------------------------------------------------------------------------
@@ -429,10 +450,20 @@ public final class DmaCore {
    */
   public void cpuAccess(long pa, long len, boolean write) {
     cpuAccessChecks++;
-    if (byPhys.isEmpty() || len <= 0) {
+    if (len <= 0) {
       return;
     }
-    for (Entry e : byPhys.overlapping(pa, len, x -> x.deviceOwns)) {
+    List<Entry> owned = byBus.overlappingOwnedIdentity(pa, len); // free when none are live
+    if (physIndexedLive > 0) { // a count here: byPhys is not touched at all without an IOMMU
+      List<Entry> mapped = byPhys.overlapping(pa, len, DEVICE_OWNS);
+      if (!mapped.isEmpty()) {
+        owned = owned.isEmpty() ? mapped : inPhysOrder(owned, mapped);
+      }
+    }
+    if (owned.isEmpty()) {
+      return; // the usual answer (an SG list written word by word): no iterator made for it
+    }
+    for (Entry e : owned) {
       if (write ? e.cpuWriteReported : e.cpuReadReported || e.dir == DMA_TO_DEVICE) {
         continue;
       }
@@ -449,6 +480,19 @@ public final class DmaCore {
     }
   }
 
+  private static final Predicate<Entry> DEVICE_OWNS = x -> x.deviceOwns;
+
+  /**
+   * Both answers in the order one index by physical address gives (start descending; at one start,
+   * oldest first), so reports come out as they did when every streaming entry was filed there.
+   */
+  private static List<Entry> inPhysOrder(List<Entry> a, List<Entry> b) {
+    List<Entry> all = new ArrayList<>(a);
+    all.addAll(b);
+    all.sort(Comparator.comparingLong((Entry e) -> e.phys).reversed().thenComparingLong(e -> e.seq));
+    return all;
+  }
+
   /** How many CPU accesses {@link #cpuAccess} has seen (tells whether the memory accessors call it). */
   public long cpuAccessChecks() {
     return cpuAccessChecks;
@@ -457,6 +501,7 @@ public final class DmaCore {
   // ---- bookkeeping ------------------------------------------------------------------------------
 
   private void record(Entry e) {
+    version++;
     e.prevLive = liveTail;
     if (liveTail != null) {
       liveTail.nextLive = e;
@@ -464,10 +509,22 @@ public final class DmaCore {
       liveHead = e;
     }
     liveTail = e;
+    e.seq = nextSeq++;
     byBus.add(e);
-    if (e.streaming()) {
+    if (physIndexed(e)) {
       byPhys.add(e);
+      physIndexedLive++;
     }
+  }
+
+  /**
+   * Whether {@code e} is filed in {@link #byPhys}: a streaming entry whose bus address is not its
+   * physical address (an IOMMU mapped it). Without an IOMMU the two are equal, and {@link #byBus}
+   * already files it at its physical address: {@link #cpuAccess} finds it there, and each page of a
+   * scatterlist costs one index update and one removal instead of two of each.
+   */
+  private static boolean physIndexed(Entry e) {
+    return e.streaming() && e.phys != e.handle;
   }
 
   private void retire(Entry e) {
@@ -476,10 +533,12 @@ public final class DmaCore {
 
   /** Moves {@code e} to the freed history; {@code site} is where the caller unmapped or freed it. */
   private void retire(Entry e, String site) {
+    version++;
     unlinkLive(e);
     byBus.remove(e);
-    if (e.streaming()) {
+    if (physIndexed(e)) {
       byPhys.remove(e);
+      physIndexedLive--;
     }
     e.freedSite = site;
     e.freedNs = kernel.machine().clock().nowNs();
@@ -508,7 +567,7 @@ public final class DmaCore {
   /** The freed history indexed by bus address (see {@link #freedByBus}). */
   private DmaRegionIndex freedIndex() {
     if (freedByBus == null) {
-      DmaRegionIndex index = new DmaRegionIndex(e -> e.handle);
+      DmaRegionIndex index = new DmaRegionIndex(false);
       for (Entry e : freed) {
         index.add(e);
       }
@@ -521,7 +580,7 @@ public final class DmaCore {
   private Entry liveEntry(PciDev d, long handle, boolean coherent) {
     // byBus keeps the live entries starting at one address in the order they were made, so the last
     // match there is the newest live one.
-    return byBus.newestAt(handle, e -> e.dev == d && e.streaming() != coherent);
+    return byBus.newestAt(handle, d, coherent);
   }
 
   private Entry freedEntry(PciDev d, long handle) {
@@ -537,6 +596,21 @@ public final class DmaCore {
   /** The live entry containing [addr, addr+len) for any device, or null. */
   public Entry find(long addr, long len) {
     return byBus.containing(addr, len, null);
+  }
+
+  /** See {@link #version}. */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * After {@link #findLive} returned {@code e}: the end of the bus range from {@code e}'s start in which
+   * every access (of any device's id mapping to the same {@code d}) inside {@code e} finds {@code e}
+   * again while nothing changes ({@link #version}); {@code e.handle} if no such range is known (another
+   * region starts inside it, or shares its start).
+   */
+  public long soleRangeEnd(Entry e) {
+    return byBus.soleRangeEnd(e);
   }
 
   /** The live entry of {@code d} containing the bus range [addr, addr+len), or null. */

@@ -3,9 +3,7 @@ package dev.driverlab.kernel.dma;
 import dev.driverlab.kernel.pci.PciDev;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.function.ToLongFunction;
 
 /**
  * DMA regions indexed by their start address on one side (bus address, or CPU physical address), so
@@ -22,7 +20,13 @@ final class DmaRegionIndex {
    * Primitive sorted chunks rather than a TreeMap: see {@link LongSortedMap}.
    */
   private final LongSortedMap byStart = new LongSortedMap();
-  private final ToLongFunction<DmaCore.Entry> start;
+  /**
+   * Whether regions are filed by CPU physical address ({@link DmaCore.Entry#phys}) rather than bus
+   * address ({@link DmaCore.Entry#handle}). A flag, not a key function: the device-TLP lookup reads a
+   * region's start for every TLP, and the indexes' key lambdas (one per index made) made that call
+   * site polymorphic.
+   */
+  private final boolean byPhys;
   private long maxSize;
   /** Bumped by every add and remove: the lookup cache below is valid only while it is unchanged. */
   private long modCount;
@@ -38,7 +42,7 @@ final class DmaRegionIndex {
   private Object cacheValue;
   /**
    * The start key {@link #add} last filed a region under and what that key holds then: dma_map_sg
-   * marks each handle checked ({@link #forEachAt}) right after mapping it. Valid while the index is
+   * marks each handle checked ({@link #markCheckedAt}) right after mapping it. Valid while the index is
    * unchanged since ({@code addMod == modCount}).
    */
   private long addMod = -1;
@@ -54,13 +58,40 @@ final class DmaRegionIndex {
   private long gapLo;
   private long gapHi;
 
-  DmaRegionIndex(ToLongFunction<DmaCore.Entry> start) {
-    this.start = start;
+  /** @param byPhys file regions by CPU physical address; false: by bus address (the DMA handle) */
+  DmaRegionIndex(boolean byPhys) {
+    this.byPhys = byPhys;
   }
+
+  private long start(DmaCore.Entry e) {
+    return byPhys ? e.phys : e.handle;
+  }
+
+  /**
+   * A streaming region whose bus address is its physical address (mapped without an IOMMU), in the
+   * bus-address index: DmaCore files it there only, and {@link #overlappingOwnedIdentity} answers the
+   * CPU-access check for it, so a scatterlist page costs one index update, not two.
+   */
+  private boolean identity(DmaCore.Entry e) {
+    return !byPhys && e.streaming() && e.phys == e.handle;
+  }
+
+  /** Live {@link #identity} regions here, and the largest size one ever had (it only grows, as maxSize). */
+  private int identityLive;
+  private long maxIdentitySize;
+  /** As {@link #gapLo}/{@link #gapHi}, for identity regions only ({@link #overlappingOwnedIdentity}). */
+  private long igapMod = -1;
+  private long igapLo;
+  private long igapHi;
+  private static final Predicate<DmaCore.Entry> OWNED_IDENTITY = x -> x.deviceOwns && x.streaming() && x.phys == x.handle;
 
   @SuppressWarnings("unchecked")
   void add(DmaCore.Entry e) {
-    long s = start.applyAsLong(e);
+    if (identity(e)) {
+      identityLive++;
+      maxIdentitySize = Math.max(maxIdentitySize, e.size);
+    }
+    long s = start(e);
     Object v = byStart.putIfAbsent(s, e);
     if (v instanceof DmaCore.Entry first) {
       List<DmaCore.Entry> l = new ArrayList<>(2);
@@ -79,10 +110,13 @@ final class DmaRegionIndex {
 
   @SuppressWarnings("unchecked")
   void remove(DmaCore.Entry e) {
-    long s = start.applyAsLong(e);
+    long s = start(e);
     // One search, not a get and then a remove: a start address nearly always holds e alone.
     Object v = byStart.remove(s);
     if (v == e) {
+      if (identity(e)) {
+        identityLive--;
+      }
       modCount++;
       return;
     }
@@ -91,40 +125,54 @@ final class DmaRegionIndex {
     }
     if (v instanceof List<?> raw) {
       List<DmaCore.Entry> l = (List<DmaCore.Entry>) raw;
-      if (l.remove(e) && l.size() == 1) {
-        byStart.put(s, l.get(0));
+      if (l.remove(e)) {
+        if (identity(e)) {
+          identityLive--;
+        }
+        if (l.size() == 1) {
+          byStart.put(s, l.get(0));
+        }
       }
     }
     modCount++;
   }
 
-  /** The newest region starting exactly at {@code start} that {@code ok} accepts, or null. */
+  /**
+   * The newest region of {@code dev} starting exactly at {@code start} that is streaming (or, if
+   * {@code coherent}, coherent), or null. Takes the device and kind rather than a predicate: a lambda
+   * capturing them was an object for every page an unmap retires.
+   */
   @SuppressWarnings("unchecked")
-  DmaCore.Entry newestAt(long start, Predicate<DmaCore.Entry> ok) {
+  DmaCore.Entry newestAt(long start, PciDev dev, boolean coherent) {
     Object v = byStart.get(start);
     if (v instanceof DmaCore.Entry e) {
-      return ok.test(e) ? e : null;
+      return e.dev == dev && e.streaming() != coherent ? e : null;
     }
     if (v != null) {
       List<DmaCore.Entry> l = (List<DmaCore.Entry>) v;
       for (int i = l.size() - 1; i >= 0; i--) {
-        if (ok.test(l.get(i))) {
-          return l.get(i);
+        DmaCore.Entry e = l.get(i);
+        if (e.dev == dev && e.streaming() != coherent) {
+          return e;
         }
       }
     }
     return null;
   }
 
-  /** Runs {@code action} on every region starting exactly at {@code start}, oldest first. */
+  /** Marks every region of {@code dev} starting exactly at {@code start} as error-checked (dma_mapping_error). */
   @SuppressWarnings("unchecked")
-  void forEachAt(long start, Consumer<DmaCore.Entry> action) {
+  void markCheckedAt(long start, PciDev dev) {
     Object v = addMod == modCount && start == addKey ? addValue : byStart.get(start);
     if (v instanceof DmaCore.Entry e) {
-      action.accept(e);
+      if (e.dev == dev) {
+        e.errorChecked = true;
+      }
     } else if (v != null) {
       for (DmaCore.Entry e : (List<DmaCore.Entry>) v) {
-        action.accept(e);
+        if (e.dev == dev) {
+          e.errorChecked = true;
+        }
       }
     }
   }
@@ -164,6 +212,20 @@ final class DmaRegionIndex {
     return null;
   }
 
+  /**
+   * Where the range in which {@link #containing} keeps answering {@code x} ends, if {@code x} was its
+   * last answer and holds its start key alone: from that key to the next start (or x's end, if nearer)
+   * no other region starts, so the search for any address in there begins and ends at x. While the
+   * index is unchanged. Otherwise {@code start(x)}: an empty range.
+   */
+  long soleRangeEnd(DmaCore.Entry x) {
+    long s = start(x);
+    if (cacheMod != modCount || cacheValue != x || cacheKey != s) {
+      return s;
+    }
+    return Math.min(cacheNext, s + x.size);
+  }
+
   @SuppressWarnings("unchecked")
   private DmaCore.Entry firstContaining(Object v, long addr, long len, PciDev dev) {
     if (v instanceof DmaCore.Entry x) {
@@ -180,7 +242,7 @@ final class DmaRegionIndex {
   }
 
   private boolean contains(DmaCore.Entry x, long addr, long len) {
-    long s = start.applyAsLong(x);
+    long s = start(x);
     return addr >= s && addr + len <= s + x.size;
   }
 
@@ -190,7 +252,6 @@ final class DmaRegionIndex {
     if (gapMod == modCount && addr >= gapLo && addr + len <= gapHi) {
       return List.of();
     }
-    List<DmaCore.Entry> out = null;
     long below = byStart.lower(addr + len);
     if (below < 0 || byStart.keyAt(below) + maxSize <= addr) {
       // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
@@ -201,7 +262,38 @@ final class DmaRegionIndex {
       gapMod = modCount;
       return List.of();
     }
-    for (long at = below; at >= 0 && byStart.keyAt(at) + maxSize > addr; at = byStart.prev(at)) {
+    return walk(below, addr, len, maxSize, ok);
+  }
+
+  /**
+   * The {@link #identity} regions the device owns sharing a byte with the physical range [addr,
+   * addr+len): what an index by physical address would answer for them (their start there is the
+   * same), in the same order. Only they are walked for: a large coherent buffer here does not lengthen
+   * the walk, and the gap remembered is one without identity regions.
+   */
+  List<DmaCore.Entry> overlappingOwnedIdentity(long addr, long len) {
+    if (identityLive == 0 || (igapMod == modCount && addr >= igapLo && addr + len <= igapHi)) {
+      return List.of();
+    }
+    long below = byStart.lower(addr + len);
+    if (below < 0 || byStart.keyAt(below) + maxIdentitySize <= addr) {
+      long above = byStart.next(below);
+      igapLo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxIdentitySize;
+      igapHi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
+      igapMod = modCount;
+      return List.of();
+    }
+    return walk(below, addr, len, maxIdentitySize, OWNED_IDENTITY);
+  }
+
+  /**
+   * The regions {@code ok} accepts sharing a byte with [addr, addr+len), walking the start keys down
+   * from position {@code below} while a region of at most {@code reach} bytes could still get there.
+   */
+  @SuppressWarnings("unchecked")
+  private List<DmaCore.Entry> walk(long below, long addr, long len, long reach, Predicate<DmaCore.Entry> ok) {
+    List<DmaCore.Entry> out = null;
+    for (long at = below; at >= 0 && byStart.keyAt(at) + reach > addr; at = byStart.prev(at)) {
       Object v = byStart.valueAt(at);
       if (v instanceof DmaCore.Entry x) {
         out = addIfOverlapping(out, x, addr, len, ok);
@@ -218,7 +310,7 @@ final class DmaRegionIndex {
   /** Adds {@code x} to {@code out} (made on first use) if it shares a byte with [addr, addr+len) and ok. */
   private List<DmaCore.Entry> addIfOverlapping(List<DmaCore.Entry> out, DmaCore.Entry x, long addr, long len,
       Predicate<DmaCore.Entry> ok) {
-    long s = start.applyAsLong(x);
+    long s = start(x);
     if (s < addr + len && addr < s + x.size && ok.test(x)) {
       if (out == null) {
         out = new ArrayList<>();

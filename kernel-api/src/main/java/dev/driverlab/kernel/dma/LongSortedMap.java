@@ -25,6 +25,19 @@ final class LongSortedMap {
   /** First key of each chunk, for the search over chunks. */
   private long[] firsts = new long[4];
   private int chunks;
+  /**
+   * The position {@link #get} last found {@link #memoKey} at, or -1; any insert or removal clears it.
+   * An unmap looks its region up and then removes it: the removal starts from here instead of
+   * searching again (primitives only: setting them costs no GC barrier).
+   */
+  private long memoPos = -1;
+  private long memoKey;
+  /**
+   * The arrays of the last chunk that emptied, for the next chunk to open: scattered pages come and
+   * go with every scatterlist, and chunks with them (all of {@code spareVals} is null).
+   */
+  private long[] spareKeys;
+  private Object[] spareVals;
 
   boolean isEmpty() {
     return chunks == 0;
@@ -123,7 +136,12 @@ final class LongSortedMap {
 
   Object get(long k) {
     long p = floor(k);
-    return p >= 0 && keyAt(p) == k ? valueAt(p) : null;
+    if (p >= 0 && keyAt(p) == k) {
+      memoKey = k;
+      memoPos = p;
+      return valueAt(p);
+    }
+    return null;
   }
 
   /** Maps {@code k} to {@code v} unless it is mapped; returns the value it had (null: none, now v). */
@@ -148,10 +166,11 @@ final class LongSortedMap {
 
   /** Removes {@code k}; returns its value, or null if it was not mapped. */
   Object remove(long k) {
-    long p = floor(k);
+    long p = memoPos >= 0 && memoKey == k ? memoPos : floor(k); // the memo is valid: nothing changed since
     if (p < 0 || keyAt(p) != k) {
       return null;
     }
+    memoPos = -1;
     int c = chunkOf(p);
     int i = indexOf(p);
     Object old = vals[c][i];
@@ -170,6 +189,7 @@ final class LongSortedMap {
 
   /** Inserts {@code k} (not present) just after position {@code p} (-1: at the very start). */
   private void insertAfter(long p, long k, Object v) {
+    memoPos = -1;
     int c;
     int i;
     if (chunks == 0) {
@@ -223,13 +243,22 @@ final class LongSortedMap {
     System.arraycopy(vals, c, vals, c + 1, move);
     System.arraycopy(sizes, c, sizes, c + 1, move);
     System.arraycopy(firsts, c, firsts, c + 1, move);
-    keys[c] = new long[CHUNK];
-    vals[c] = new Object[CHUNK];
+    if (spareKeys != null) {
+      keys[c] = spareKeys;
+      vals[c] = spareVals;
+      spareKeys = null;
+      spareVals = null;
+    } else {
+      keys[c] = new long[CHUNK];
+      vals[c] = new Object[CHUNK];
+    }
     sizes[c] = 0;
     chunks++;
   }
 
   private void removeChunk(int c) {
+    spareKeys = keys[c];
+    spareVals = vals[c]; // empty: its last value was cleared before it is removed
     int move = chunks - c - 1;
     System.arraycopy(keys, c + 1, keys, c, move);
     System.arraycopy(vals, c + 1, vals, c, move);

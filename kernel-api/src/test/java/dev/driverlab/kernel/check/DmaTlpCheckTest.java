@@ -77,6 +77,68 @@ class DmaTlpCheckTest {
         + "512-byte MRds");
   }
 
+  // ---- an access in order is remembered; what changes the verdict is still caught after it ---------
+
+  @Test
+  void aSyncForTheCpuAfterInOrderWritesIsCaughtOnTheNextWrite() {
+    long buf = kmalloc(4096, GFP_KERNEL);
+    long h = dma_map_single(dev.dev, buf, 4096, DMA_FROM_DEVICE);
+    dma_mapping_error(dev.dev, h);
+    assertEquals(DmaResult.OK, card.dmaWriteToHost(h, bytes(1024)));
+    rig.assertNoReports();
+    dma_sync_single_for_cpu(dev.dev, h, 4096, DMA_FROM_DEVICE);
+    card.dmaWriteToHost(h + 1024, bytes(256));
+    assertTrue(onlyDmaTlp().message().startsWith("device accessed a streaming DMA buffer while the CPU owns it"));
+  }
+
+  @Test
+  void aReadAfterInOrderWritesOfAFromDeviceMappingIsCaught() {
+    long buf = kmalloc(4096, GFP_KERNEL);
+    long h = dma_map_single(dev.dev, buf, 4096, DMA_FROM_DEVICE);
+    dma_mapping_error(dev.dev, h);
+    assertEquals(DmaResult.OK, card.dmaWriteToHost(h, bytes(1024)));
+    card.dmaReadFromHost(h + 512, new byte[16]);
+    assertTrue(onlyDmaTlp().message().startsWith("device read a buffer mapped DMA_FROM_DEVICE"));
+  }
+
+  @Test
+  void aMaskNarrowedBehindTheApisBackAfterInOrderWritesIsCaught() {
+    long buf = kmalloc(4096, GFP_KERNEL);
+    long h = dma_map_single(dev.dev, buf, 4096, DMA_FROM_DEVICE);
+    dma_mapping_error(dev.dev, h);
+    assertEquals(DmaResult.OK, card.dmaWriteToHost(h, bytes(1024)));
+    rig.assertNoReports();
+    dev.dev.dma_mask = (h & ~0xfffL) - 1; // as a driver writing dev->dma_mask itself would
+    card.dmaWriteToHost(h + 1024, bytes(256));
+    assertTrue(onlyDmaTlp().message().startsWith("device DMA above its DMA mask"), onlyDmaTlp().message());
+  }
+
+  @Test
+  void anUnmapAfterInOrderWritesIsCaughtAsAfterFree() {
+    long buf = kmalloc(4096, GFP_KERNEL);
+    long h = dma_map_single(dev.dev, buf, 4096, DMA_FROM_DEVICE);
+    dma_mapping_error(dev.dev, h);
+    assertEquals(DmaResult.OK, card.dmaWriteToHost(h, bytes(1024)));
+    dma_unmap_single(dev.dev, h, 4096, DMA_FROM_DEVICE);
+    card.dmaWriteToHost(h + 1024, bytes(256));
+    assertTrue(onlyDmaTlp().message().startsWith("device wrote to DMA memory after the driver unmapped it"),
+        onlyDmaTlp().message());
+  }
+
+  @Test
+  void aRegionMappedInsideTheRememberedOneAnswersForItsOwnRange() {
+    long buf = kmalloc(8192, GFP_KERNEL);
+    long h = dma_map_single(dev.dev, buf, 8192, DMA_BIDIRECTIONAL);
+    dma_mapping_error(dev.dev, h);
+    assertEquals(DmaResult.OK, card.dmaWriteToHost(h, bytes(256)));
+    long inner = dma_map_single(dev.dev, buf + 4096, 256, DMA_TO_DEVICE); // the newer start wins there
+    dma_mapping_error(dev.dev, inner);
+    assertEquals(DmaResult.OK, card.dmaWriteToHost(h + 256, bytes(256)));
+    rig.assertNoReports();
+    card.dmaWriteToHost(inner, bytes(64));
+    assertTrue(onlyDmaTlp().message().startsWith("device wrote to a buffer mapped DMA_TO_DEVICE"));
+  }
+
   @Test
   void deviceWriteOutsideEveryMappingIsReportedOnceForTheWholeTransfer() {
     assertEquals(DmaResult.OK, card.dmaWriteToHost(0x0200_0000L, bytes(1024)));

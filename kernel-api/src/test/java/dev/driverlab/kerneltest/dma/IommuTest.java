@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.model.DmaResult;
+import dev.driverlab.kernel.debug.Check;
 import dev.driverlab.kernel.pci.PciDev;
 import dev.driverlab.kerneltest.KernelRig;
 import dev.driverlab.kerneltest.ScratchDevice;
@@ -49,6 +50,37 @@ class IommuTest {
     dma_unmap_single(dev.dev, h, 64, DMA_FROM_DEVICE);
     assertEquals(0x0605, get16(buf));
     rig.assertNoReports();
+  }
+
+  @Test
+  void cpuAccessToAnIommuMappedBufferTheDeviceOwnsIsReported() {
+    long buf = kmalloc(256, GFP_KERNEL);
+    long h = dma_map_single(dev.dev, buf, 256, DMA_FROM_DEVICE);
+    dma_mapping_error(dev.dev, h);
+    rig.kernel.dma().cpuAccess(virt_to_phys(buf) + 16, 4, true); // found by physical address, not the IOVA
+    var r = rig.onlyReport(Check.DMA_API);
+    assertTrue(r.message().startsWith("CPU writes to a streaming DMA buffer the device owns"), r.message());
+    assertTrue(r.facts().contains(String.format("device address=%#x", h)), r.facts().toString());
+  }
+
+  @Test
+  void oneAccessOverBuffersMappedWithAndWithoutTheIommuReportsThemInAddressOrder() {
+    long a = kmalloc(8192, GFP_KERNEL);
+    long b = a + 4096; // the second page of the same allocation
+    rig.machine.iommu().setEnabled(false);
+    long ha = dma_map_single(dev.dev, a, 4096, DMA_FROM_DEVICE); // handle = physical address
+    dma_mapping_error(dev.dev, ha);
+    rig.machine.iommu().setEnabled(true);
+    long hb = dma_map_single(dev.dev, b, 4096, DMA_FROM_DEVICE); // an IOVA
+    dma_mapping_error(dev.dev, hb);
+    assertEquals(virt_to_phys(a), ha);
+    assertNotEquals(virt_to_phys(b), hb);
+    rig.kernel.dma().cpuAccess(virt_to_phys(a) + 4000, 200, true);
+    var reports = rig.kernel.bugs().reports();
+    assertEquals(2, reports.size(), reports.toString());
+    // As one index by physical address lists them: the higher start first.
+    assertTrue(reports.get(0).facts().contains(String.format("device address=%#x", hb)), reports.toString());
+    assertTrue(reports.get(1).facts().contains(String.format("device address=%#x", ha)), reports.toString());
   }
 
   @Test
