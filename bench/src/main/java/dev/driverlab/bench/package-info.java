@@ -41,6 +41,10 @@
  *       <td>bare-metal bus master reading (host→device) or writing (device→host) 1, 4, 16, 64 MiB with
  *       MPS 256 and MRRS 512 or 4096, next to {@code System.arraycopy} of the same bytes</td>
  *       <td>bytes/s (the {@code bytes} counter)</td><td>≥ 0.3 × arraycopy</td></tr>
+ *   <tr><td>{@link dev.driverlab.bench.DmaCpuTime}</td>
+ *       <td>(a plain program, not JMH) DmaBench's rows timed in the thread's CPU time, best of N
+ *       rounds: for comparing two builds on a machine busy with other work</td>
+ *       <td>CPU ns per 256 B</td><td>(diagnostic)</td></tr>
  *   <tr><td>{@link dev.driverlab.bench.IrqBench}</td>
  *       <td>edu raise register write → MSI or INTx → handler reads the cause and acks it → back; and
  *       the same MMIO store without an interrupt, to subtract</td><td>ns/op</td><td>(report)</td></tr>
