@@ -18,26 +18,11 @@ import org.junit.jupiter.api.Test;
 class EndpointDmaReadTest {
   private static final long HOST = 0x20_0000;
 
-  private static Machine booted(FabricTest.Scratch s) {
-    Machine m = Machine.createDefault();
-    m.plug(s);
-    BareMetal.boot(m);
-    return m;
-  }
-
-  private static byte[] pattern(int n, int seed) {
-    byte[] b = new byte[n];
-    for (int i = 0; i < n; i++) {
-      b[i] = (byte) (i * 7 + seed);
-    }
-    return b;
-  }
-
   @Test
   void readsLongerThanTheTagSpaceReuseTagsAndDeliverEveryByte() {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
-    byte[] src = pattern(300 * 512, 3); // 300 MRd at MRRS 512: tags wrap past 255
+    Machine m = FabricTest.booted(s);
+    byte[] src = FabricTest.pattern(300 * 512, 3); // 300 MRd at MRRS 512: tags wrap past 255
     m.writeRam(HOST, src, 0, src.length);
     byte[] dst = new byte[src.length];
     assertEquals(DmaResult.OK, s.read(HOST, dst));
@@ -50,9 +35,9 @@ class EndpointDmaReadTest {
   @Test
   void aReadNestedInsideAnotherFillsItsOwnBuffer() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
-    byte[] outerSrc = pattern(4096, 1);
-    byte[] innerSrc = pattern(2048, 99);
+    Machine m = FabricTest.booted(s);
+    byte[] outerSrc = FabricTest.pattern(4096, 1);
+    byte[] innerSrc = FabricTest.pattern(2048, 99);
     m.writeRam(HOST, outerSrc, 0, outerSrc.length);
     m.writeRam(HOST + 0x10000, innerSrc, 0, innerSrc.length);
     byte[] outer = new byte[outerSrc.length];

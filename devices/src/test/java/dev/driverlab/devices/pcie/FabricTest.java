@@ -50,6 +50,22 @@ class FabricTest {
     }
   }
 
+  /** The default machine with {@code s} in its first free slot (behind the switch), booted by firmware. */
+  static Machine booted(FabricTest.Scratch s) {
+    Machine m = Machine.createDefault();
+    m.plug(s);
+    BareMetal.boot(m);
+    return m;
+  }
+
+  static byte[] pattern(int n, int seed) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (i * 13 + seed);
+    }
+    return b;
+  }
+
   @Test
   void mmioReadThroughSwitchReturnsRegisterValue() {
     Machine m = Machine.createDefault();

@@ -9,7 +9,6 @@ import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpObserver;
 import dev.driverlab.devices.pcie.tlp.TlpType;
-import dev.driverlab.devices.testing.BareMetal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,27 +38,11 @@ class PayloadViewFabricTest {
     }
   }
 
-  /** The default machine with {@code s} in its first free slot (behind the switch), booted by firmware. */
-  private static Machine booted(FabricTest.Scratch s) {
-    Machine m = Machine.createDefault();
-    m.plug(s);
-    BareMetal.boot(m);
-    return m;
-  }
-
-  private static byte[] pattern(int n, int seed) {
-    byte[] b = new byte[n];
-    for (int i = 0; i < n; i++) {
-      b[i] = (byte) (i * 13 + seed);
-    }
-    return b;
-  }
-
   @Test
   void writesKeptByAnObserverDoNotChangeWhenTheDeviceBufferDoes() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
-    byte[] buf = pattern(1024, 1);
+    Machine m = FabricTest.booted(s);
+    byte[] buf = FabricTest.pattern(1024, 1);
     List<Tlp> kept = new ArrayList<>();
     try (AutoCloseable c = m.fabric().addObserver((t, dir, link, tlp) -> {
       if (tlp.type() == TlpType.MWR) {
@@ -85,8 +68,8 @@ class PayloadViewFabricTest {
   @Test
   void completionsKeptByAnObserverDoNotChangeWhenRamIsWrittenAgain() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
-    byte[] host = pattern(1024, 2);
+    Machine m = FabricTest.booted(s);
+    byte[] host = FabricTest.pattern(1024, 2);
     m.writeRam(HOST, host, 0, host.length);
     List<Tlp> kept = new ArrayList<>();
     byte[] got = new byte[1024];
@@ -113,11 +96,11 @@ class PayloadViewFabricTest {
   @Test
   void observersThatDoNotKeepTlpsSpareDmaTheCopy() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
-    m.writeRam(HOST, pattern(512, 3), 0, 512);
+    Machine m = FabricTest.booted(s);
+    m.writeRam(HOST, FabricTest.pattern(512, 3), 0, 512);
     Looking looking = new Looking();
     try (AutoCloseable c = m.fabric().addObserver(looking)) {
-      assertEquals(DmaResult.OK, s.write(HOST + 4096, pattern(512, 4)));
+      assertEquals(DmaResult.OK, s.write(HOST + 4096, FabricTest.pattern(512, 4)));
       assertEquals(DmaResult.OK, s.read(HOST, new byte[512]));
     }
     assertFalse(looking.owned.isEmpty());
@@ -127,16 +110,16 @@ class PayloadViewFabricTest {
   @Test
   void theProtocolCheckerDoesNotKeepTlpsAndStillChecksTheViews() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
+    Machine m = FabricTest.booted(s);
     TlpProtocolChecker checker = TlpProtocolChecker.install(m);
-    m.writeRam(HOST, pattern(512, 7), 0, 512);
+    m.writeRam(HOST, FabricTest.pattern(512, 7), 0, 512);
     Looking looking = new Looking();
     byte[] back = new byte[512];
     try (AutoCloseable c = m.fabric().addObserver(looking)) {
-      assertEquals(DmaResult.OK, s.write(HOST + 4096, pattern(512, 8)));
+      assertEquals(DmaResult.OK, s.write(HOST + 4096, FabricTest.pattern(512, 8)));
       assertEquals(DmaResult.OK, s.read(HOST, back));
     }
-    assertArrayEquals(pattern(512, 7), back);
+    assertArrayEquals(FabricTest.pattern(512, 7), back);
     assertFalse(looking.owned.isEmpty());
     assertTrue(looking.owned.stream().noneMatch(o -> o), "a checked fabric carries views: " + looking.owned);
     assertEquals(List.of(), checker.violations());
@@ -146,12 +129,12 @@ class PayloadViewFabricTest {
   @Test
   void oneKeepingObserverAmongOthersMakesEveryoneSeeOwnedTlps() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
+    Machine m = FabricTest.booted(s);
     Looking looking = new Looking();
     List<Tlp> kept = new ArrayList<>();
     try (AutoCloseable a = m.fabric().addObserver(looking);
         AutoCloseable b = m.fabric().addObserver((t, dir, link, tlp) -> kept.add(tlp))) {
-      assertEquals(DmaResult.OK, s.write(HOST, pattern(256, 5)));
+      assertEquals(DmaResult.OK, s.write(HOST, FabricTest.pattern(256, 5)));
     }
     assertFalse(looking.owned.isEmpty());
     assertTrue(looking.owned.stream().allMatch(o -> o));
@@ -163,8 +146,8 @@ class PayloadViewFabricTest {
   @Test
   void interceptorsSeeOwnedTlpsAndMayKeepThem() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
-    Machine m = booted(s);
-    byte[] buf = pattern(256, 6);
+    Machine m = FabricTest.booted(s);
+    byte[] buf = FabricTest.pattern(256, 6);
     List<Tlp> kept = new ArrayList<>();
     try (AutoCloseable c = m.fabric().addInterceptor((t, dir, link, tlp) -> {
       if (tlp.type() == TlpType.MWR) {
