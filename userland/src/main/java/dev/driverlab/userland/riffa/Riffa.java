@@ -92,6 +92,7 @@ public final class Riffa {
       fpga.libc.close(fpga.fd);
       fpga.fd = -1;
     }
+    fpga.freeIo();
   }
 
   /**
@@ -117,10 +118,14 @@ public final class Riffa {
     fpga.libc.ioctl(fpga.fd, IOCTL_RESET, fpga.id);
   }
 
-  /** Builds {@code fpga_chnl_io} in user memory (riffa.c keeps it on the stack) and issues the ioctl. */
+  /**
+   * Builds {@code fpga_chnl_io} in user memory (riffa.c keeps it on the stack; here the handle keeps
+   * idle ones for reuse, see {@link FpgaT#takeIo}) and issues the ioctl. All 40 bytes are written each
+   * time, so the driver reads exactly what a freshly allocated struct would hold.
+   */
   private static int chnlIo(FpgaT fpga, int cmd, int chnl, long data, int len, int offset, int last, long timeout) {
     Libc c = fpga.libc;
-    long io = c.malloc(CHNL_IO_SIZE);
+    long io = fpga.takeIo();
     if (io == 0) {
       return -1;
     }
@@ -136,7 +141,7 @@ public final class Riffa {
       c.poke(io, b);
       return c.ioctl(fpga.fd, cmd, io);
     } finally {
-      c.free(io);
+      fpga.giveIo(io);
     }
   }
 
