@@ -27,6 +27,11 @@ final class FpgaState {
   int num_sg;
   /** Bytes of each SG-list buffer: 4 KiB per unit of the INFO width field. */
   int sg_buf_size;
+  /**
+   * Where {@link SgMapping#fill_sg_buf} builds a list before storing it (not in the C code, which stores
+   * each word): shared by the channels, as it is used only between two points with no sleep between them.
+   */
+  byte[] sg_list_scratch = new byte[0];
   /** Slot 0..4, or -1 until claimed. */
   int id = -1;
   /** PCI name with a literal "0" appended ({@code "%s%d", pci_name(dev), 0}), at most 15 characters. */

@@ -100,7 +100,7 @@ final class SgMapping {
       sg_map.mapped = num_sg > 0;
     }
     // The elements' words are put in a local copy of the list and stored with one memcpy (see SgList).
-    SgList list = new SgList(sgBuf, Math.max(0, num_sg) + spillElements(sc, len_rem, overflow, num_sg));
+    SgList list = new SgList(sc, sgBuf, Math.max(0, num_sg) + spillElements(sc, len_rem, overflow, num_sg));
     for (int i = 0; i < num_sg; i++) {
       long hw_addr = sg_dma_address(sg_map.sgl[i]);
       int hw_len = sg_dma_len(sg_map.sgl[i]);
@@ -149,7 +149,8 @@ final class SgMapping {
    * store of its own). The buffer's bytes are read first and only words 0-2 of each element are
    * replaced, so word 3, which the driver never writes, keeps whatever it held: afterwards the buffer
    * holds exactly what the put32s left there. Nothing runs between the building and the store (the
-   * driver does not sleep in between), so no one could see the list half written either way.
+   * driver does not sleep in between), so no one could see the list half written either way; for the
+   * same reason the bytes are built in the FPGA's one scratch array ({@link FpgaState#sg_list_scratch}).
    */
   private static final class SgList {
     private final long sgBuf;
@@ -157,10 +158,13 @@ final class SgMapping {
     private final int bytes;
     private final byte[] b;
 
-    SgList(long sgBuf, int n) {
+    SgList(FpgaState sc, long sgBuf, int n) {
       this.sgBuf = sgBuf;
       this.bytes = n == 0 ? 0 : 16 * n - 4;
-      this.b = new byte[bytes];
+      if (sc.sg_list_scratch.length < bytes) {
+        sc.sg_list_scratch = new byte[bytes];
+      }
+      this.b = sc.sg_list_scratch;
       if (bytes > 0) {
         memcpy(b, sgBuf, bytes);
       }
