@@ -56,6 +56,8 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
    * a shift is a cycle where an integer division by a value the JIT does not know is tens of them.
    */
   private final int beatShift;
+  /** {@code C_MAX_READ_REQ} as its code, log2(config.maxReadRequestBytes() / 128): fixed, asked per MRd. */
+  private final int engineReadCode;
   /** Payload bytes of the one TLP being issued: dmaRead/dmaWrite copy in or out before returning. */
   private byte[] tlpBytes = new byte[4096];
   /**
@@ -101,6 +103,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     int bits = config.channels() == 1 ? 1 : 32 - Integer.numberOfLeadingZeros(config.channels() - 1);
     this.channelMask = (1 << bits) - 1;
     this.beatShift = Integer.numberOfTrailingZeros(config.wordsPerBeat());
+    this.engineReadCode = Integer.numberOfTrailingZeros(config.maxReadRequestBytes() >>> 7);
     String name = ("    " + config.fpgaName());
     byte[] ascii = name.substring(name.length() - 4).getBytes(StandardCharsets.US_ASCII);
     this.nameValue = (ascii[0] & 0xff) << 24 | (ascii[1] & 0xff) << 16 | (ascii[2] & 0xff) << 8 | (ascii[3] & 0xff);
@@ -258,7 +261,10 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   // ---- what the engines use ----------------------------------------------------------------------
 
   int wordsPerBeat() {
-    return config.wordsPerBeat();
+    // From the shift this endpoint holds, not through its config record: the engines ask several times
+    // per TLP, and the record is one more object to load (a cache miss once a transfer's data has
+    // streamed through the cache). The config's width is 64 or 128 bits, 2 or 4 words: a power of two.
+    return 1 << beatShift;
   }
 
   /** {@code wordsPerBeat() == 1 << beatShift()}. */
@@ -281,8 +287,7 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
 
   /** Read request size in words: {@code 32 << min(C_MAX_READ_REQ, min(device MRRS code, 4))}. */
   int maxReadWords() {
-    int engine = Integer.numberOfTrailingZeros(config.maxReadRequestBytes() >>> 7);
-    return 32 << Math.min(engine, Math.min(mrrsCode(), 4));
+    return 32 << Math.min(engineReadCode, Math.min(mrrsCode(), 4));
   }
 
   /** Write payload in words: {@code 32 << min(device MPS code, 4)}. */
