@@ -11,14 +11,15 @@ import static dev.driverlab.kernel.dma.Dma.sg_set_page;
 import static dev.driverlab.kernel.mm.Mm.FOLL_WRITE;
 import static dev.driverlab.kernel.mm.Mm.PAGE_SHIFT;
 import static dev.driverlab.kernel.mm.Mm.PAGE_SIZE;
-import static dev.driverlab.kernel.mm.Mm.pin_user_pages;
 import static dev.driverlab.kernel.mm.Mm.memcpy;
+import static dev.driverlab.kernel.mm.Mm.pin_user_pages;
 import static dev.driverlab.kernel.mm.Mm.unpin_user_pages_dirty_lock;
 import static dev.driverlab.kernel.printk.Printk.KERN_ERR;
 import static dev.driverlab.kernel.printk.Printk.printk;
 
 import dev.driverlab.kernel.dma.Scatterlist;
 import dev.driverlab.kernel.mm.Page;
+import java.util.Arrays;
 
 /**
  * {@code struct sg_mapping} with {@code fill_sg_buf} and {@code free_sg_buf} (riffa.md §4.3, §4.4): a
@@ -100,7 +101,7 @@ final class SgMapping {
       sg_map.mapped = num_sg > 0;
     }
     // The elements' words are put in a local copy of the list and stored with one memcpy (see SgList).
-    SgList list = new SgList(sc, sgBuf, Math.max(0, num_sg) + spillElements(sc, len_rem, overflow, num_sg));
+    SgList list = new SgList(sc);
     for (int i = 0; i < num_sg; i++) {
       long hw_addr = sg_dma_address(sg_map.sgl[i]);
       int hw_len = sg_dma_len(sg_map.sgl[i]);
@@ -118,7 +119,7 @@ final class SgMapping {
           : RiffaDriver.SPILL_BUF_SIZE;
     }
 
-    list.store();
+    list.store(sgBuf);
     sg_map.direction = direction;
     sg_map.num_sg = num_sg;
     sg_map.length = length - len_rem;
@@ -127,67 +128,64 @@ final class SgMapping {
   }
 
   /**
-   * The spill entries the loop in {@link #fill_sg_buf} appends after {@code num_sg} user ones, counted
-   * ahead with the same arithmetic (C unsigned, including the wrap of §4.3 step 2), so the local copy
-   * of the list can be sized before it is filled.
-   */
-  private static int spillElements(FpgaState sc, long len_rem, long overflow, int num_sg) {
-    int n = 0;
-    long overflow_rem = overflow;
-    while (len_rem == 0 && overflow_rem != 0 && num_sg + n < sc.num_sg) {
-      n++;
-      overflow_rem -= Long.compareUnsigned(RiffaDriver.SPILL_BUF_SIZE, overflow) > 0 ? overflow
-          : RiffaDriver.SPILL_BUF_SIZE;
-    }
-    return n;
-  }
-
-  /**
-   * The first {@code n} elements of an SG list, built in a local array and stored into the coherent
-   * buffer with one {@code memcpy} instead of three {@code put32}s per element (a 64 MiB transfer has
-   * 16384 elements each way, and every put32 is a page-table walk, a DMA-ownership check and a RAM
-   * store of its own). The buffer's bytes are read first and only words 0-2 of each element are
-   * replaced, so word 3, which the driver never writes, keeps whatever it held: afterwards the buffer
-   * holds exactly what the put32s left there. Nothing runs between the building and the store (the
-   * driver does not sleep in between), so no one could see the list half written either way; for the
-   * same reason the bytes are built in the FPGA's one scratch array ({@link FpgaState#sg_list_scratch}).
+   * An SG list's elements, collected as they are put and stored into the coherent buffer with one
+   * {@code memcpy} instead of three {@code put32}s per element (a 64 MiB transfer has 16384 elements
+   * each way, and every put32 is a page-table walk, a DMA-ownership check and a RAM store of its own).
+   * {@link #store} first reads the buffer's bytes up to the last element's word 2 and replaces only
+   * words 0-2 of each element, so word 3, which the driver never writes, keeps whatever it held:
+   * afterwards the buffer holds exactly what the put32s left there. Nothing runs between the puts and
+   * the store (the driver does not sleep in between), so no one could see the list half written either
+   * way; for the same reason the bytes are built in the FPGA's one scratch array
+   * ({@link FpgaState#sg_list_scratch}).
    */
   private static final class SgList {
-    private final long sgBuf;
-    /** Bytes stored: up to the last element's word 2 (its word 3 was never part of the stores). */
-    private final int bytes;
-    private final byte[] b;
+    private final FpgaState sc;
+    /** Words 0-2 of element i at 3i..3i+2 (address low, address high, length in words). */
+    private int[] words = new int[3 * 16];
+    private int count;
 
-    SgList(FpgaState sc, long sgBuf, int n) {
-      this.sgBuf = sgBuf;
-      this.bytes = n == 0 ? 0 : 16 * n - 4;
+    SgList(FpgaState sc) {
+      this.sc = sc;
+    }
+
+    /** Element {@code i}, which must be the next one (elements are put in order from 0). */
+    void put(int i, long addr, int lengthWords) {
+      if (i != count) {
+        throw new IllegalStateException("SG element " + i + " put after " + count);
+      }
+      if (3 * count + 3 > words.length) {
+        words = Arrays.copyOf(words, 2 * words.length);
+      }
+      words[3 * count] = (int) addr;
+      words[3 * count + 1] = (int) (addr >>> 32);
+      words[3 * count + 2] = lengthWords;
+      count++;
+    }
+
+    /** Writes the elements put into the list at {@code sgBuf}. */
+    void store(long sgBuf) {
+      if (count == 0) {
+        return;
+      }
+      int bytes = 16 * count - 4; // up to the last element's word 2: its word 3 was never stored
       if (sc.sg_list_scratch.length < bytes) {
         sc.sg_list_scratch = new byte[bytes];
       }
-      this.b = sc.sg_list_scratch;
-      if (bytes > 0) {
-        memcpy(b, sgBuf, bytes);
+      byte[] b = sc.sg_list_scratch;
+      memcpy(b, sgBuf, bytes);
+      for (int i = 0; i < count; i++) {
+        putLe(b, 16 * i, words[3 * i]);
+        putLe(b, 16 * i + 4, words[3 * i + 1]);
+        putLe(b, 16 * i + 8, words[3 * i + 2]);
       }
+      memcpy(sgBuf, b, bytes);
     }
 
-    void put(int i, long addr, int words) {
-      int o = 16 * i;
-      putLe(o, (int) addr);
-      putLe(o + 4, (int) (addr >>> 32));
-      putLe(o + 8, words);
-    }
-
-    private void putLe(int o, int v) {
+    private static void putLe(byte[] b, int o, int v) {
       b[o] = (byte) v;
       b[o + 1] = (byte) (v >>> 8);
       b[o + 2] = (byte) (v >>> 16);
       b[o + 3] = (byte) (v >>> 24);
-    }
-
-    void store() {
-      if (bytes > 0) {
-        memcpy(sgBuf, b, bytes);
-      }
     }
   }
 
