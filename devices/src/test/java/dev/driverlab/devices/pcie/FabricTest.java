@@ -154,6 +154,7 @@ class FabricTest {
     assertEquals(upRequests, all.stream().filter(upRequests::contains).distinct().toList());
   }
 
+  /** Bus Master Enable as any config door leaves it: a config write, the hardware's own init, a loaded image. */
   @Test
   void dmaWithoutBusMasterIsRefusedAndRamUntouched() {
     Machine m = Machine.createDefault();
@@ -162,11 +163,22 @@ class FabricTest {
     BareMetal.boot(m);
     List<String> errors = new ArrayList<>();
     m.fabric().addErrorSink(errors::add);
-    Endpoint ep = (Endpoint) slot.functions().get(0);
-    ep.config().write(ConfigSpace.COMMAND, 2, ConfigSpace.COMMAND_MEMORY);
+    ConfigSpace cs = ((Endpoint) slot.functions().get(0)).config();
+    cs.write(ConfigSpace.COMMAND, 2, ConfigSpace.COMMAND_MEMORY);
     assertEquals(DmaResult.BUS_MASTER_DISABLED, s.write(0x2000, new byte[] {1, 2, 3, 4}));
     assertEquals(0, m.read(0x2000, 4));
     assertTrue(errors.get(0).contains("Bus Master Enable is clear"), errors.toString());
+
+    cs.init(ConfigSpace.COMMAND, 2, ConfigSpace.COMMAND_MEMORY | ConfigSpace.COMMAND_MASTER);
+    assertEquals(DmaResult.OK, s.write(0x2004, new byte[] {9, 10, 11, 12}));
+    byte[] image = cs.snapshot();
+    image[ConfigSpace.COMMAND] &= (byte) ~ConfigSpace.COMMAND_MASTER;
+    cs.load(image);
+    assertEquals(DmaResult.BUS_MASTER_DISABLED, s.write(0x2000, new byte[] {5, 6, 7, 8}));
+    assertEquals(DmaResult.BUS_MASTER_DISABLED, s.read(0x2004, new byte[4]));
+    assertEquals(0, m.read(0x2000, 4), "refused writes leave RAM untouched");
+    assertEquals(0x0c0b_0a09, m.read(0x2004, 4));
+    assertEquals(3, errors.size(), errors.toString());
   }
 
   @Test
