@@ -1,6 +1,7 @@
 package dev.driverlab.userland.riffa;
 
 import dev.driverlab.userland.libc.Libc;
+import java.util.Arrays;
 
 /**
  * {@code fpga_t}, the opaque handle {@link Riffa#fpga_open} returns: the process's libc, the file
@@ -38,7 +39,7 @@ public final class FpgaT {
       return;
     }
     if (idleIoCount == idleIo.length) {
-      idleIo = java.util.Arrays.copyOf(idleIo, 2 * idleIo.length);
+      idleIo = Arrays.copyOf(idleIo, 2 * idleIo.length);
     }
     idleIo[idleIoCount++] = io;
   }
