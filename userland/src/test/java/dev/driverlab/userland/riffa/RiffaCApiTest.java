@@ -14,6 +14,7 @@ import static dev.driverlab.userland.riffa.RiffaUserRig.chnlTesterReply;
 import static dev.driverlab.userland.riffa.RiffaUserRig.counting;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +86,35 @@ class RiffaCApiTest {
       fpga_close(fpga);
       assertEquals(-1, fpga_send(fpga, 0, send, n, 0, 1, 25000), "a closed handle");
       assertEquals(EBADF, r.c.errno());
+      r.assertNoBugs();
+    }
+  }
+
+  /**
+   * The {@code fpga_chnl_io} struct of each call lives in the process's memory: one is kept for the next
+   * call instead of a malloc and free per call, calls in progress at once get their own, and
+   * {@code fpga_close} frees what is kept.
+   */
+  @Test
+  void chnlIoStructsAreReusedAndFreedAtClose() {
+    try (RiffaUserRig r = new RiffaUserRig(new RiffaEndpoint())) {
+      FpgaT fpga = fpga_open(r.c, 0);
+      int n = 64;
+      long send = r.c.malloc(4L * n);
+      long recv = r.c.malloc(4L * n);
+      assertEquals(n, fpga_send(fpga, 0, send, n, 0, 1, 25000));
+      assertEquals(n, fpga_recv(fpga, 0, recv, n, 25000));
+      long io = fpga.takeIo(); // the one both calls used, given back after each
+      long other = fpga.takeIo(); // taken while that one is out: a struct of its own
+      assertNotEquals(0, io);
+      assertNotEquals(io, other);
+      assertNotNull(r.p.mm().vmaAt(io));
+      fpga.giveIo(other);
+      fpga.giveIo(io);
+      assertEquals(n, fpga_send(fpga, 0, send, n, 0, 1, 25000), "works with a reused struct");
+      fpga_close(fpga);
+      assertNull(r.p.mm().vmaAt(io), "freed by fpga_close");
+      assertNull(r.p.mm().vmaAt(other), "freed by fpga_close");
       r.assertNoBugs();
     }
   }
