@@ -49,14 +49,24 @@ final class DmaRegionIndex {
   private long addKey;
   private Object addValue;
   /**
-   * A span [gapLo, gapHi) that no region shares a byte with, found by the last {@link #overlapping}
-   * that came back empty: every CPU access to memory outside the streaming buffers (an SG list the
+   * A span [lo, hi) that no region of some kind shares a byte with, found by the last lookup for that
+   * kind that came back empty: every CPU access to memory outside the streaming buffers (an SG list the
    * driver writes word by word, say) asks, and they cluster. Valid while the index is unchanged
-   * ({@code gapMod == modCount}; maxSize only grows on an add, which changes modCount too).
+   * ({@code mod == modCount}; the largest size only grows on an add, which changes modCount too).
+   * Primitive fields only: updating one stores no reference.
    */
-  private long gapMod = -1;
-  private long gapLo;
-  private long gapHi;
+  private static final class Gap {
+    long mod = -1;
+    long lo;
+    long hi;
+
+    boolean holds(long modCount, long addr, long len) {
+      return mod == modCount && addr >= lo && addr + len <= hi;
+    }
+  }
+
+  /** The gap of {@link #overlapping} (any region). */
+  private final Gap gap = new Gap();
 
   /** @param byPhys file regions by CPU physical address; false: by bus address (the DMA handle) */
   DmaRegionIndex(boolean byPhys) {
@@ -79,10 +89,8 @@ final class DmaRegionIndex {
   /** Live {@link #identity} regions here, and the largest size one ever had (it only grows, as maxSize). */
   private int identityLive;
   private long maxIdentitySize;
-  /** As {@link #gapLo}/{@link #gapHi}, for identity regions only ({@link #overlappingOwnedIdentity}). */
-  private long igapMod = -1;
-  private long igapLo;
-  private long igapHi;
+  /** The gap of {@link #overlappingOwnedIdentity} (identity regions only). */
+  private final Gap identityGap = new Gap();
   private static final Predicate<DmaCore.Entry> OWNED_IDENTITY = x -> x.deviceOwns && x.streaming() && x.phys == x.handle;
 
   @SuppressWarnings("unchecked")
@@ -247,22 +255,8 @@ final class DmaRegionIndex {
   }
 
   /** Every region sharing at least one byte with [addr, addr+len) that {@code ok} accepts. */
-  @SuppressWarnings("unchecked")
   List<DmaCore.Entry> overlapping(long addr, long len, Predicate<DmaCore.Entry> ok) {
-    if (gapMod == modCount && addr >= gapLo && addr + len <= gapHi) {
-      return List.of();
-    }
-    long below = byStart.lower(addr + len);
-    if (below < 0 || byStart.keyAt(below) + maxSize <= addr) {
-      // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
-      // the furthest a region below can reach to the next start above.
-      long above = byStart.next(below);
-      gapLo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxSize;
-      gapHi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
-      gapMod = modCount;
-      return List.of();
-    }
-    return walk(below, addr, len, maxSize, ok);
+    return overlapping(addr, len, maxSize, gap, ok);
   }
 
   /**
@@ -272,18 +266,31 @@ final class DmaRegionIndex {
    * the walk, and the gap remembered is one without identity regions.
    */
   List<DmaCore.Entry> overlappingOwnedIdentity(long addr, long len) {
-    if (identityLive == 0 || (igapMod == modCount && addr >= igapLo && addr + len <= igapHi)) {
+    if (identityLive == 0) {
+      return List.of();
+    }
+    return overlapping(addr, len, maxIdentitySize, identityGap, OWNED_IDENTITY);
+  }
+
+  /**
+   * The regions of a kind no larger than {@code maxSize} that {@code ok} accepts sharing a byte with
+   * [addr, addr+len); {@code g} remembers the last gap found without that kind.
+   */
+  private List<DmaCore.Entry> overlapping(long addr, long len, long maxSize, Gap g, Predicate<DmaCore.Entry> ok) {
+    if (g.holds(modCount, addr, len)) {
       return List.of();
     }
     long below = byStart.lower(addr + len);
-    if (below < 0 || byStart.keyAt(below) + maxIdentitySize <= addr) {
+    if (below < 0 || byStart.keyAt(below) + maxSize <= addr) {
+      // No region starts in [addr, addr + len) or reaches it from below: remember the whole gap, from
+      // the furthest a region below can reach to the next start above.
       long above = byStart.next(below);
-      igapLo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxIdentitySize;
-      igapHi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
-      igapMod = modCount;
+      g.lo = below < 0 ? Long.MIN_VALUE : byStart.keyAt(below) + maxSize;
+      g.hi = above < 0 ? Long.MAX_VALUE : byStart.keyAt(above);
+      g.mod = modCount;
       return List.of();
     }
-    return walk(below, addr, len, maxIdentitySize, OWNED_IDENTITY);
+    return walk(below, addr, len, maxSize, ok);
   }
 
   /**
