@@ -100,17 +100,17 @@ final class SgMapping {
       num_sg = dma_map_sg(sc.dev.dev, sgl, (int) num_pages, direction);
       sg_map.mapped = num_sg > 0;
     }
-    // The elements' words are put in a local copy of the list and stored with one memcpy (see SgList).
+    // The elements' words are collected in a local copy of the list and stored with one memcpy (see SgList).
     SgList list = new SgList(sc);
     for (int i = 0; i < num_sg; i++) {
       long hw_addr = sg_dma_address(sg_map.sgl[i]);
       int hw_len = sg_dma_len(sg_map.sgl[i]);
-      list.put(i, hw_addr, hw_len >>> 2); // words
+      list.add(hw_addr, hw_len >>> 2); // words
     }
 
     // Receive overflow: point the rest at the spill buffer, 4 KiB (1024 words) per element.
     while (len_rem == 0 && overflow_rem != 0 && num_sg < sc.num_sg) {
-      list.put(num_sg, sc.spill_buf_hw_addr, RiffaDriver.SPILL_BUF_SIZE >>> 2);
+      list.add(sc.spill_buf_hw_addr, RiffaDriver.SPILL_BUF_SIZE >>> 2);
       num_sg++;
       // As in C: subtracts min(4096, ORIGINAL overflow), so a remainder that is not a multiple of
       // 4096 wraps below zero (unsigned: huge) and entries keep coming up to the cap. Harmless: the
@@ -128,12 +128,12 @@ final class SgMapping {
   }
 
   /**
-   * An SG list's elements, collected as they are put and stored into the coherent buffer with one
+   * An SG list's elements, collected as they are added and stored into the coherent buffer with one
    * {@code memcpy} instead of three {@code put32}s per element (a 64 MiB transfer has 16384 elements
    * each way, and every put32 is a page-table walk, a DMA-ownership check and a RAM store of its own).
    * {@link #store} first reads the buffer's bytes up to the last element's word 2 and replaces only
    * words 0-2 of each element, so word 3, which the driver never writes, keeps whatever it held:
-   * afterwards the buffer holds exactly what the put32s left there. Nothing runs between the puts and
+   * afterwards the buffer holds exactly what the put32s left there. Nothing runs between the adds and
    * the store (the driver does not sleep in between), so no one could see the list half written either
    * way; for the same reason the bytes are built in the FPGA's one scratch array
    * ({@link FpgaState#sg_list_scratch}).
@@ -148,11 +148,8 @@ final class SgMapping {
       this.sc = sc;
     }
 
-    /** Element {@code i}, which must be the next one (elements are put in order from 0). */
-    void put(int i, long addr, int lengthWords) {
-      if (i != count) {
-        throw new IllegalStateException("SG element " + i + " put after " + count);
-      }
+    /** Appends the next element (elements are stored in the order they are added, from 0). */
+    void add(long addr, int lengthWords) {
       if (3 * count + 3 > words.length) {
         words = Arrays.copyOf(words, 2 * words.length);
       }
@@ -162,7 +159,7 @@ final class SgMapping {
       count++;
     }
 
-    /** Writes the elements put into the list at {@code sgBuf}. */
+    /** Writes the elements added to the list at {@code sgBuf}. */
     void store(long sgBuf) {
       if (count == 0) {
         return;
