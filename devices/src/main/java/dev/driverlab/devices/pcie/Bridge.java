@@ -103,6 +103,11 @@ public final class Bridge extends PciFunction {
     this.internalBus = sw;
   }
 
+  /** An upstream port's switch (its secondary side), else null. */
+  Switch internalBus() {
+    return internalBus;
+  }
+
   /** A root port or downstream port: its secondary side is the link to its slot. */
   void connectSecondaryLink(Link link) {
     this.secondaryLink = link;

@@ -530,6 +530,33 @@ public final class Endpoint extends PciFunction {
     s.received += take;
   }
 
+  /**
+   * Whether the whole answer to this function's read with {@code tag}, {@code len} bytes, may arrive
+   * as one burst ({@link #readDataArrived}) instead of completion by completion: the read is
+   * outstanding, asked for exactly {@code len} bytes, has received nothing yet, and its buffer holds
+   * them. Then each successful completion of the answer (split at MPS and the RCB, in address order)
+   * would have copied exactly its own data bytes to the next place in the buffer (every completion but
+   * the last ends on an RCB boundary, so it carries no padding, and the last ends the count), which
+   * is what the burst does at once. Otherwise the completions come one by one.
+   */
+  boolean canTakeReadData(int tag, int len) {
+    ReadSlot s = slots[tag & 0xff];
+    return s != null && s.outstanding && s.received == 0 && s.len == len && len > 0 && s.off >= 0
+        && s.off <= s.dst.length - len;
+  }
+
+  /**
+   * The answer to the read with {@code tag} (for which {@link #canTakeReadData} was true, with
+   * nothing run since): its {@code len} data bytes from {@code src[srcOff]}, in place, as the
+   * successful completions carrying them would have delivered them one by one.
+   */
+  void readDataArrived(int tag, byte[] src, int srcOff, int len) {
+    ReadSlot s = slots[tag & 0xff];
+    s.status = SC_CODE;
+    System.arraycopy(src, srcOff, s.dst, s.off, len);
+    s.received = len;
+  }
+
   public DmaResult dmaWrite(long address, byte[] src, int off, int len) {
     if (!busMasterEnabled()) {
       return notMaster("write", len, address);

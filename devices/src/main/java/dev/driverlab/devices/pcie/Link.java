@@ -144,6 +144,28 @@ public final class Link {
     return table[(tlp.payloadLength() >>> 2) + (tlp.td() ? 1 : 0)] = timing.tlpTimePs(tlp);
   }
 
+  /**
+   * What {@link #timePs} gives for a completion (3 DW header, no ECRC) carrying {@code payloadBytes}
+   * (whole DWs, 4..4096): the same table, the same value. For the Root Complex's read-data burst.
+   */
+  long completionTimePs(int payloadBytes) {
+    long[] table = timePs3Dw;
+    if (table != null) {
+      long ps = table[payloadBytes >>> 2];
+      if (ps != 0) {
+        return ps;
+      }
+    } else {
+      table = timePs3Dw = new long[1026];
+    }
+    return table[payloadBytes >>> 2] = timing.tlpTimePs(12, payloadBytes);
+  }
+
+  /** Adds traffic this link carried without a TLP object crossing it (the read-data burst). */
+  void addBusyPs(long ps) {
+    busyPs += ps;
+  }
+
   /*
    * down and up run at every hop of every TLP: the common case (nothing intercepts, the link is up)
    * is a short straight line; interception answers and a dead link are methods of their own.

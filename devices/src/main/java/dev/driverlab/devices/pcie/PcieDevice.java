@@ -45,6 +45,11 @@ public final class PcieDevice implements LinkPartner {
     }
   }
 
+  /** Function {@code fn} (0..7), or null if absent. */
+  PciFunction function(int fn) {
+    return functions[fn];
+  }
+
   public Link link() {
     return link;
   }

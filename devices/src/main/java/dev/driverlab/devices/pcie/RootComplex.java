@@ -331,6 +331,9 @@ public final class RootComplex {
    */
   private void completeRead(Tlp tlp, Bridge port, SparseRam ram, long at, long address, int len) {
     int mps = port.maxPayloadBytes();
+    if (readDataBurst(tlp, port, ram, at, address, len, mps)) {
+      return;
+    }
     boolean views = !fabric.ownsPayloadsOnTheWire();
     long a = address;
     int remaining = len;
@@ -347,6 +350,103 @@ public final class RootComplex {
       a += n;
       remaining -= n;
     }
+  }
+
+  /*
+   * The read-data burst: the answer to a read delivered at once when nobody can see its completions.
+   * With no observer and no interceptor on the fabric, a completion on its way down is seen only by
+   * the bridges that route it, the links that time it and the function that asked; when those are
+   * plain bridges, live links, switches, slots and an Endpoint (whose completionArrived only copies
+   * the data), building each completion and walking it down the road one by one has no effect but
+   * these: each link crossed adds its time, and the requester's buffer receives the bytes. The burst
+   * checks the road once (every check a completion meets on it), adds to each link the sum of the
+   * times of the completions that would have crossed it (the same split at MPS and the RCB, the same
+   * per-TLP figures, so busyPs ends the same), and hands the Endpoint the bytes in place from RAM.
+   * Anything else on the road (an observer, an interceptor, a link down, a bridge that does not route
+   * the requester, an empty slot, another kind of function, a read the Endpoint does not hold as
+   * expected, RAM never written) takes the completion-by-completion road below, which also reports
+   * what goes wrong. With an observer (the protocol checker, a trace) every completion is a TLP.
+   */
+
+  /** Delivers the answer to {@code tlp} as a burst if nothing could tell (see above); false if not. */
+  private boolean readDataBurst(Tlp tlp, Bridge port, SparseRam ram, long at, long address, int len, int mps) {
+    Fabric.Hooks h = fabric.hooks();
+    if (h.observers.length != 0 || h.intercepted || len <= 0) {
+      return false;
+    }
+    byte[] backing = ram.backingArray(at, len); // one chunk: a read never crosses 4 KiB
+    if (backing == null) {
+      return false;
+    }
+    PcieId requester = tlp.requester();
+    Endpoint e = readDataRoad(port, requester, address, len, mps, false);
+    if (e == null || !e.canTakeReadData(tlp.tag(), len)) {
+      return false;
+    }
+    readDataRoad(port, requester, address, len, mps, true); // the same road: nothing ran in between
+    e.readDataArrived(tlp.tag(), backing, SparseRam.backingIndex(at), len);
+    return true;
+  }
+
+  /**
+   * Walks the road completions to {@code requester} take down from root port {@code port}, making
+   * every check they would meet (bridges route the requester's bus, links are up), and returns the
+   * Endpoint they would reach, or null if any check fails or the road holds anything but bridges,
+   * links, switches, slots and that Endpoint. With {@code charge}, adds to each link crossed the time
+   * of the completions answering a read of {@code len} bytes at {@code address}.
+   */
+  private static Endpoint readDataRoad(Bridge port, PcieId requester, long address, int len, int mps,
+      boolean charge) {
+    int bus = requester.bus();
+    Bridge b = port;
+    for (int hops = 0; hops < 64; hops++) {
+      if (!b.routesBus(bus)) {
+        return null;
+      }
+      Link l = b.secondaryLink();
+      if (l == null) { // a switch's upstream port: its internal bus picks the downstream port
+        Switch sw = b.internalBus();
+        b = sw == null ? null : sw.portRoutingBus(bus);
+        if (b == null) {
+          return null;
+        }
+        continue;
+      }
+      if (!l.isUp()) {
+        return null;
+      }
+      if (charge) {
+        l.addBusyPs(answerTimePs(l, address, len, mps));
+      }
+      LinkPartner p = l.partner();
+      if (p instanceof Slot s) {
+        p = s.card();
+      }
+      if (p instanceof Switch sw) {
+        b = sw.upstreamPort();
+        continue;
+      }
+      if (p instanceof PcieDevice d && d.function(requester.function()) instanceof Endpoint e) {
+        return e;
+      }
+      return null;
+    }
+    return null;
+  }
+
+  /** The time on {@code l} of the completions answering {@code len} bytes at {@code address} (as completeRead splits them). */
+  private static long answerTimePs(Link l, long address, int len, int mps) {
+    long ps = 0;
+    long a = address;
+    int remaining = len;
+    while (remaining > 0) {
+      int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
+      int dws = Math.max(1, ((int) (a & 3) + n + 3) >>> 2); // as Tlp.checkDataCompletion
+      ps += l.completionTimePs(dws * 4);
+      a += n;
+      remaining -= n;
+    }
+    return ps;
   }
 
   private CplStatus iommuFault(Tlp tlp, Bridge port, boolean write, long address, Iommu.Translation tr) {

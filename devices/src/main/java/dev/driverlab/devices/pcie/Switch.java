@@ -127,7 +127,7 @@ public final class Switch implements LinkPartner {
   }
 
   /** The downstream port whose bus range holds {@code bus}, or null. */
-  private Bridge portRoutingBus(int bus) {
+  Bridge portRoutingBus(int bus) {
     for (Bridge p : ports) {
       if (p.routesBus(bus)) {
         return p;

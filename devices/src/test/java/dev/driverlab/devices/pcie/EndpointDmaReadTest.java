@@ -32,6 +32,59 @@ class EndpointDmaReadTest {
     assertArrayEquals(src, again);
   }
 
+  /** Every link of the machine, root port links first, then each switch's, in order. */
+  private static List<Link> allLinks(Machine m) {
+    List<Link> out = new ArrayList<>();
+    for (Link l : m.rootComplex().links()) {
+      out.add(l);
+      if (l.partner() instanceof Switch sw) {
+        out.addAll(sw.links());
+      }
+    }
+    return out;
+  }
+
+  private static long[] busy(Machine m) {
+    return allLinks(m).stream().mapToLong(Link::busyPs).toArray();
+  }
+
+  /**
+   * Unwatched, the Root Complex answers a read in one burst; watched, completion by completion. Both
+   * must leave the same bytes in the buffer and the same time on every link, for every alignment and
+   * length, for RAM written and never written.
+   */
+  @Test
+  void theUnwatchedReadBurstMatchesCompletionByCompletion() throws Exception {
+    FabricTest.Scratch plain = new FabricTest.Scratch();
+    FabricTest.Scratch watched = new FabricTest.Scratch();
+    Machine a = FabricTest.booted(plain);
+    Machine b = FabricTest.booted(watched);
+    List<Integer> cplds = new ArrayList<>();
+    b.fabric().addObserver((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.CPLD) {
+        cplds.add(tlp.payloadLength());
+      }
+    });
+    byte[] src = FabricTest.pattern(3 * 4096, 5);
+    a.writeRam(HOST, src, 0, src.length);
+    b.writeRam(HOST, src, 0, src.length);
+    int[] offsets = {0, 1, 2, 3, 60, 63, 64, 100, 4000};
+    int[] lens = {1, 2, 3, 4, 5, 63, 64, 65, 127, 128, 255, 256, 257, 511, 512, 513, 1000, 4096, 5000};
+    for (long base : new long[] {HOST, HOST + 0x40_0000}) { // written RAM, then RAM never written
+      for (int off : offsets) {
+        for (int len : lens) {
+          byte[] da = new byte[len + 3];
+          byte[] db = new byte[len + 3];
+          assertEquals(DmaResult.OK, plain.dmaReadInto(base + off, da, 2, len));
+          assertEquals(DmaResult.OK, watched.dmaReadInto(base + off, db, 2, len));
+          assertArrayEquals(db, da, "bytes of " + len + " at +" + off);
+          assertArrayEquals(busy(b), busy(a), "link time after " + len + " bytes at +" + off);
+        }
+      }
+    }
+    assertFalse(cplds.isEmpty(), "the watched machine's reads were completion by completion");
+  }
+
   @Test
   void aReadNestedInsideAnotherFillsItsOwnBuffer() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();

@@ -41,6 +41,10 @@ class FabricTest {
       return dmaRead(a, d, 0, d.length);
     }
 
+    DmaResult dmaReadInto(long a, byte[] d, int off, int len) {
+      return dmaRead(a, d, off, len);
+    }
+
     DmaResult write(long a, byte[] d) {
       return dmaWrite(a, d, 0, d.length);
     }
