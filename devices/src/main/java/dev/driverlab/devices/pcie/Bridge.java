@@ -103,6 +103,43 @@ public final class Bridge extends PciFunction {
     this.internalBus = sw;
   }
 
+  /**
+   * The root port a memory request crossing link {@code l} upwards would reach, making every check
+   * it would meet on the way (each link up, Bus Master Enable on each bridge); null if one fails or
+   * the road is not links and bridges. With {@code fourDw} and {@code payloadBytes} given
+   * ({@code charge}), adds the request's time to each link crossed. For the DMA express (RootComplex).
+   */
+  static Bridge rootPortAbove(Link l, boolean charge, boolean fourDw, int payloadBytes) {
+    for (int hops = 0; hops < 64 && l != null; hops++) {
+      if (!l.isUp()) {
+        return null;
+      }
+      if (charge) {
+        l.addBusyPs(l.requestTimePs(fourDw, payloadBytes));
+      }
+      Bridge b = l.port();
+      if (!b.masterEnabled) {
+        return null;
+      }
+      if (b.rootComplex != null) {
+        return b;
+      }
+      if (b.switchUpstream != null) { // a downstream port: its switch's upstream port is next
+        b = b.switchUpstream;
+        if (!b.masterEnabled) {
+          return null;
+        }
+      }
+      l = b.uplink;
+    }
+    return null;
+  }
+
+  /** The Root Complex above a root port, else null. */
+  RootComplex rootComplex() {
+    return rootComplex;
+  }
+
   /** An upstream port's switch (its secondary side), else null. */
   Switch internalBus() {
     return internalBus;

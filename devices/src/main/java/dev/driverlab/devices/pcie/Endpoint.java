@@ -470,7 +470,11 @@ public final class Endpoint extends PciFunction {
           s = slots[tag] = new ReadSlot();
         }
         s.start(dst, off, n);
-        CplStatus sent = sendUpstream(Tlp.memRead(id(), tag, address, n));
+        // Unwatched, the express moves the request and its answer without TLP objects (see
+        // RootComplex.expressRead); otherwise, or if anything on the road is not plain, the MRd.
+        Link up = upstreamLink();
+        CplStatus sent = up != null && RootComplex.expressRead(up, id(), tag, address, n, this)
+            ? CplStatus.SC : sendUpstream(Tlp.memRead(id(), tag, address, n));
         s.outstanding = false;
         int status = s.status != 0 ? s.status : statusCode(sent);
         if (s.poisoned) {
@@ -563,14 +567,21 @@ public final class Endpoint extends PciFunction {
     }
     int mps = maxPayloadBytes();
     boolean views = !fabric.ownsPayloadsOnTheWire();
+    Link up = upstreamLink();
     DmaResult result = DmaResult.OK;
     while (len > 0) {
       int n = (int) Math.min(len, Math.min(mps, 4096 - (address & 4095)));
       // The MWr reads src in place (a view, no copy): the send returns once the Root Complex has
       // written RAM, and the model's buffer does not change during the call. If the wire would copy
       // it anyway (someone keeps TLPs), it is copied here once instead.
-      CplStatus st = sendUpstream(views
-          ? Tlp.memWriteView(id(), address, src, off, n) : Tlp.memWrite(id(), address, src, off, n));
+      CplStatus st;
+      if (views && up != null && (address & 3) == 0 && (n & 3) == 0
+          && RootComplex.expressWrite(up, address, src, off, n)) {
+        st = CplStatus.SC; // moved by the express, unwatched (see RootComplex.expressWrite)
+      } else {
+        st = sendUpstream(views
+            ? Tlp.memWriteView(id(), address, src, off, n) : Tlp.memWrite(id(), address, src, off, n));
+      }
       if (st != CplStatus.SC && result == DmaResult.OK) {
         result = st == CplStatus.CA ? DmaResult.COMPLETER_ABORT : DmaResult.UNSUPPORTED_REQUEST;
       }

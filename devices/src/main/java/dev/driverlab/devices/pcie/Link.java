@@ -161,6 +161,34 @@ public final class Link {
     return table[payloadBytes >>> 2] = timing.tlpTimePs(12, payloadBytes);
   }
 
+  /**
+   * What {@link #timePs} gives for a memory request (no ECRC) with a 4 DW header or not, carrying
+   * {@code payloadBytes} (whole DWs, 0 for a read): the same table, the same value. For the DMA express.
+   */
+  long requestTimePs(boolean fourDw, int payloadBytes) {
+    long[] table = fourDw ? timePs4Dw : timePs3Dw;
+    if (table != null) {
+      long ps = table[payloadBytes >>> 2];
+      if (ps != 0) {
+        return ps;
+      }
+    } else {
+      table = new long[1026];
+      if (fourDw) {
+        timePs4Dw = table;
+      } else {
+        timePs3Dw = table;
+      }
+    }
+    return table[payloadBytes >>> 2] = timing.tlpTimePs(fourDw ? 16 : 12, payloadBytes);
+  }
+
+  /** Whether nothing watches or intercepts the fabric's TLPs now (one read of the hooks). */
+  boolean unwatched() {
+    Fabric.Hooks h = fabric.hooks();
+    return !h.intercepted && h.observers.length == 0;
+  }
+
   /** Adds traffic this link carried without a TLP object crossing it (the read-data burst). */
   void addBusyPs(long ps) {
     busyPs += ps;

@@ -58,6 +58,23 @@ public abstract class PciFunction {
 
   public void setUpstream(Upstream upstream) {
     this.upstream = upstream;
+    this.upstreamLink = null;
+  }
+
+  /**
+   * The link this function's TLPs cross first, when that is all its road up is ({@link
+   * #setUpstreamLink}); null when the road up is something else. For the DMA express (RootComplex).
+   */
+  private Link upstreamLink;
+
+  /** Wires the road up as {@code link}'s up: a card's function on its link. */
+  final void setUpstreamLink(Link link) {
+    this.upstream = link::up;
+    this.upstreamLink = link;
+  }
+
+  final Link upstreamLink() {
+    return upstreamLink;
   }
 
   protected final CplStatus sendUpstream(Tlp tlp) {

@@ -39,7 +39,7 @@ public final class PcieDevice implements LinkPartner {
   }
 
   private void wire(PciFunction f) {
-    f.setUpstream(link::up);
+    f.setUpstreamLink(link);
     if (f instanceof Endpoint e) {
       e.attachLink(link);
     }

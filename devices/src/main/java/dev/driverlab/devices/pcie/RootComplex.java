@@ -388,6 +388,68 @@ public final class RootComplex {
     return true;
   }
 
+  /*
+   * The DMA express: an Endpoint's MWr or MRd when nobody can see it. With no observer and no
+   * interceptor, a memory request going up is seen only by the links that time it, the bridges that
+   * check Bus Master Enable and the Root Complex; when every check on the road passes and the Root
+   * Complex would take the request plainly (no MSI address, IOMMU off, RAM there; for a read, an
+   * answer that goes down as a burst, see above), building the TLP has no effect but these: each link
+   * adds the request's time, RAM is written, or the answer's links add their time and the Endpoint's
+   * buffer receives the bytes. The express makes every check first, with no effect, and only then
+   * charges the same per-TLP times to the same links and moves the bytes; if anything is not plain,
+   * it does nothing and the Endpoint sends the TLP, which takes the full road (and reports errors).
+   */
+
+  /**
+   * The DMA express for an Endpoint's memory write of {@code src[off, off+len)} at {@code address}
+   * (DW-aligned, whole DWs, within 4 KiB, as the MWr it stands for), sent up {@code link}; true if
+   * delivered, false if nothing was done.
+   */
+  static boolean expressWrite(Link link, long address, byte[] src, int off, int len) {
+    boolean fourDw = (address >>> 32) != 0;
+    Bridge port = link.unwatched() ? Bridge.rootPortAbove(link, false, fourDw, len) : null;
+    RootComplex rc = port == null ? null : port.rootComplex();
+    if (rc == null || rc.iommu.enabled() || (address >= Firmware.MSI_BASE && address < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
+      return false;
+    }
+    SparseRam ram = rc.ramHolding(address, len);
+    if (ram == null) {
+      return false;
+    }
+    long at = address - rc.dmaRamBase;
+    Bridge.rootPortAbove(link, true, fourDw, len); // the same road: nothing ran in between
+    ram.write(at, src, off, len);
+    return true;
+  }
+
+  /**
+   * The DMA express for an Endpoint's memory read of {@code len} bytes at {@code address} with
+   * {@code tag}, its slot started, sent up {@code link} by {@code requester}; true if the request went
+   * up and its answer came down, false if nothing was done.
+   */
+  static boolean expressRead(Link link, PcieId requester, int tag, long address, int len, Endpoint self) {
+    boolean fourDw = (address >>> 32) != 0;
+    Bridge port = link.unwatched() && len > 0 ? Bridge.rootPortAbove(link, false, fourDw, 0) : null;
+    RootComplex rc = port == null ? null : port.rootComplex();
+    if (rc == null || rc.iommu.enabled()) {
+      return false;
+    }
+    SparseRam ram = rc.ramHolding(address, len);
+    byte[] backing = ram == null ? null : ram.backingArray(address - rc.dmaRamBase, len);
+    if (backing == null) {
+      return false;
+    }
+    int at = SparseRam.backingIndex(address - rc.dmaRamBase);
+    int mps = port.maxPayloadBytes();
+    if (readDataRoad(port, requester, address, len, mps, false) != self || !self.canTakeReadData(tag, len)) {
+      return false;
+    }
+    Bridge.rootPortAbove(link, true, fourDw, 0); // the same roads: nothing ran in between
+    readDataRoad(port, requester, address, len, mps, true);
+    self.readDataArrived(tag, backing, at, len);
+    return true;
+  }
+
   /**
    * Walks the road completions to {@code requester} take down from root port {@code port}, making
    * every check they would meet (bridges route the requester's bus, links are up), and returns the

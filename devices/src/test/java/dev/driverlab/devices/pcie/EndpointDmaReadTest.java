@@ -85,6 +85,41 @@ class EndpointDmaReadTest {
     assertFalse(cplds.isEmpty(), "the watched machine's reads were completion by completion");
   }
 
+  /**
+   * Unwatched, a device's writes take the express (no MWr objects); watched, every MWr crosses the
+   * road. Both must leave the same RAM and the same time on every link, for every alignment and length.
+   */
+  @Test
+  void unwatchedWritesMatchWatchedOnes() throws Exception {
+    FabricTest.Scratch plain = new FabricTest.Scratch();
+    FabricTest.Scratch watched = new FabricTest.Scratch();
+    Machine a = FabricTest.booted(plain);
+    Machine b = FabricTest.booted(watched);
+    List<Integer> mwrs = new ArrayList<>();
+    b.fabric().addObserver((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.MWR) {
+        mwrs.add(tlp.payloadLength());
+      }
+    });
+    int[] offsets = {0, 1, 2, 3, 60, 64, 100, 4000};
+    int[] lens = {1, 3, 4, 5, 64, 65, 128, 255, 256, 257, 512, 1000, 4096, 5000};
+    int seed = 0;
+    for (int off : offsets) {
+      for (int len : lens) {
+        byte[] src = FabricTest.pattern(len, seed++);
+        assertEquals(DmaResult.OK, plain.write(HOST + off, src));
+        assertEquals(DmaResult.OK, watched.write(HOST + off, src));
+        byte[] ra = new byte[len + 8];
+        byte[] rb = new byte[len + 8];
+        a.readRam(HOST + off - (off > 0 ? 1 : 0), ra, 0, ra.length);
+        b.readRam(HOST + off - (off > 0 ? 1 : 0), rb, 0, rb.length);
+        assertArrayEquals(rb, ra, "RAM after " + len + " bytes at +" + off);
+        assertArrayEquals(busy(b), busy(a), "link time after " + len + " bytes at +" + off);
+      }
+    }
+    assertFalse(mwrs.isEmpty(), "the watched machine's writes crossed as MWr TLPs");
+  }
+
   @Test
   void aReadNestedInsideAnotherFillsItsOwnBuffer() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
