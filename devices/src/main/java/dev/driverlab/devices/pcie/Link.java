@@ -62,6 +62,7 @@ public final class Link {
     }
     timing = new LinkTiming(gen, Integer.highestOneBit(width));
     timePs3Dw = timePs4Dw = null;
+    answerKey = -1;
     setStatus(port, timing);
     for (PciFunction f : partner.functions()) {
       setStatus(f, timing);
@@ -149,16 +150,7 @@ public final class Link {
    * (whole DWs, 4..4096): the same table, the same value. For the Root Complex's read-data burst.
    */
   long completionTimePs(int payloadBytes) {
-    long[] table = timePs3Dw;
-    if (table != null) {
-      long ps = table[payloadBytes >>> 2];
-      if (ps != 0) {
-        return ps;
-      }
-    } else {
-      table = timePs3Dw = new long[1026];
-    }
-    return table[payloadBytes >>> 2] = timing.tlpTimePs(12, payloadBytes);
+    return requestTimePs(false, payloadBytes); // a completion's header is 3 DW, as a low request's
   }
 
   /**
@@ -172,7 +164,13 @@ public final class Link {
       if (ps != 0) {
         return ps;
       }
-    } else {
+    }
+    return rememberRequestTimePs(fourDw, payloadBytes); // apart: keeps this small enough to inline
+  }
+
+  private long rememberRequestTimePs(boolean fourDw, int payloadBytes) {
+    long[] table = fourDw ? timePs4Dw : timePs3Dw;
+    if (table == null) {
       table = new long[1026];
       if (fourDw) {
         timePs4Dw = table;
@@ -182,6 +180,41 @@ public final class Link {
     }
     return table[payloadBytes >>> 2] = timing.tlpTimePs(fourDw ? 16 : 12, payloadBytes);
   }
+
+  /**
+   * The time on this link of the completions answering a read of {@code len} (&gt; 0) bytes at
+   * {@code address}, split as the Root Complex splits them: the first up to MPS counted from the RCB
+   * boundary below {@code address}; after it each starts on an RCB boundary (MPS is a multiple of the
+   * RCB), so all but the last carry exactly MPS bytes (MPS / 4 DW), and the last the rest. The sum of
+   * their per-TLP times, added up in O(1), not completion by completion (a 4 KiB read at MPS 256 is
+   * 16 of them on every link: that loop cost as much as copying the data), and remembered for the
+   * last shape asked (reads of one transfer share it; only the address's place in its RCB block
+   * matters; cleared by training with the tables).
+   */
+  long answerTimePs(long address, int len, int mps) {
+    int rcb = RootComplex.RCB;
+    long key = (long) len << 32 | (long) mps << 8 | (address & (rcb - 1));
+    if (key == answerKey) {
+      return answerPs;
+    }
+    int first = (int) Math.min(len, mps - (address & (rcb - 1)));
+    long ps = completionTimePs(4 * (((int) (address & 3) + first + 3) >>> 2)); // Length as Tlp's
+    int rest = len - first;
+    if (rest > 0) {
+      ps += (long) (rest / mps) * completionTimePs(mps);
+      int last = rest % mps;
+      if (last > 0) {
+        ps += completionTimePs(4 * ((last + 3) >>> 2));
+      }
+    }
+    answerKey = key;
+    answerPs = ps;
+    return ps;
+  }
+
+  /** {@link #answerTimePs}'s last shape (len, mps, address within its RCB block; -1: none) and time. */
+  private long answerKey = -1;
+  private long answerPs;
 
   /** Whether nothing watches or intercepts the fabric's TLPs now (one read of the hooks). */
   boolean unwatched() {

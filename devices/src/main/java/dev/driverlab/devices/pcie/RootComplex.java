@@ -478,7 +478,7 @@ public final class RootComplex {
         return null;
       }
       if (charge) {
-        l.addBusyPs(answerTimePs(l, address, len, mps));
+        l.addBusyPs(l.answerTimePs(address, len, mps));
       }
       LinkPartner p = l.partner();
       if (p instanceof Slot s) {
@@ -494,21 +494,6 @@ public final class RootComplex {
       return null;
     }
     return null;
-  }
-
-  /** The time on {@code l} of the completions answering {@code len} bytes at {@code address} (as completeRead splits them). */
-  private static long answerTimePs(Link l, long address, int len, int mps) {
-    long ps = 0;
-    long a = address;
-    int remaining = len;
-    while (remaining > 0) {
-      int n = (int) Math.min(remaining, mps - (a & (RCB - 1)));
-      int dws = Math.max(1, ((int) (a & 3) + n + 3) >>> 2); // as Tlp.checkDataCompletion
-      ps += l.completionTimePs(dws * 4);
-      a += n;
-      remaining -= n;
-    }
-    return ps;
   }
 
   private CplStatus iommuFault(Tlp tlp, Bridge port, boolean write, long address, Iommu.Translation tr) {
