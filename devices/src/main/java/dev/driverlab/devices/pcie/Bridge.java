@@ -4,6 +4,7 @@ import static dev.driverlab.devices.pcie.ConfigSpace.*;
 
 import dev.driverlab.devices.pcie.caps.Capabilities;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.ExpressDma;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 
@@ -106,18 +107,20 @@ public final class Bridge extends PciFunction {
   /**
    * The root port a memory request crossing link {@code l} upwards would reach, making every check
    * it would meet on the way (each link up, Bus Master Enable on each bridge); null if one fails or
-   * the road is not links and bridges. With {@code fourDw} and {@code payloadBytes} given
-   * ({@code charge}), adds the request's time to each link crossed. For the DMA express (RootComplex).
+   * the road is not links and bridges. Records each link crossed in {@code road}, and, when
+   * {@code names} is not null, its name and its port's Max_Payload_Size there. For the DMA express
+   * (RootComplex); nothing is changed but the records.
    */
-  static Bridge rootPortAbove(Link l, boolean charge, boolean fourDw, int payloadBytes) {
+  static Bridge rootPortAbove(Link l, ExpressRoad road, ExpressDma names) {
     for (int hops = 0; hops < 64 && l != null; hops++) {
       if (!l.isUp()) {
         return null;
       }
-      if (charge) {
-        l.addBusyPs(l.requestTimePs(fourDw, payloadBytes));
-      }
+      road.addUp(l);
       Bridge b = l.port();
+      if (names != null) {
+        names.addUpLink(l.name(), b.maxPayloadLimit());
+      }
       if (!b.masterEnabled) {
         return null;
       }

@@ -470,8 +470,8 @@ public final class Endpoint extends PciFunction {
           s = slots[tag] = new ReadSlot();
         }
         s.start(dst, off, n);
-        // Unwatched, the express moves the request and its answer without TLP objects (see
-        // RootComplex.expressRead); otherwise, or if anything on the road is not plain, the MRd.
+        // The express moves the request and its answer without TLP objects when nothing needs them
+        // (see RootComplex.expressRead); otherwise, or if anything on the road is not plain, the MRd.
         Link up = upstreamLink();
         CplStatus sent = up != null && RootComplex.expressRead(up, id(), tag, address, n, this)
             ? CplStatus.SC : sendUpstream(Tlp.memRead(id(), tag, address, n));
@@ -576,8 +576,8 @@ public final class Endpoint extends PciFunction {
       // it anyway (someone keeps TLPs), it is copied here once instead.
       CplStatus st;
       if (views && up != null && (address & 3) == 0 && (n & 3) == 0
-          && RootComplex.expressWrite(up, address, src, off, n)) {
-        st = CplStatus.SC; // moved by the express, unwatched (see RootComplex.expressWrite)
+          && RootComplex.expressWrite(up, this, address, src, off, n)) {
+        st = CplStatus.SC; // moved by the express (see RootComplex.expressWrite)
       } else {
         st = sendUpstream(views
             ? Tlp.memWriteView(id(), address, src, off, n) : Tlp.memWrite(id(), address, src, off, n));

@@ -1,5 +1,7 @@
 package dev.driverlab.devices.pcie;
 
+import dev.driverlab.devices.pcie.tlp.ExpressDma;
+import dev.driverlab.devices.pcie.tlp.ExpressObserver;
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpInterceptor;
@@ -43,6 +45,13 @@ public final class Fabric {
     final boolean keeping;
     /** Some interceptor is registered: crossings take the interception path. */
     final boolean intercepted;
+    /**
+     * The observers that watch a memory write going up, or null if one of them is not an
+     * {@link ExpressObserver} (then no write takes the express); likewise for a memory read going up
+     * and its completions coming down. In the order the observers were added. See {@link ExpressDma}.
+     */
+    final ExpressObserver[] expressWrite;
+    final ExpressObserver[] expressRead;
 
     Hooks(TlpObserver[] observers, boolean keeping, boolean intercepted) {
       this.observers = observers;
@@ -60,6 +69,27 @@ public final class Fabric {
           watching[kind(dir, type)] = w.toArray(new TlpObserver[0]);
         }
       }
+      this.expressWrite = intercepted ? null : express(observers, LinkDirection.UPSTREAM, TlpType.MWR, null, null);
+      this.expressRead = intercepted ? null
+          : express(observers, LinkDirection.UPSTREAM, TlpType.MRD, LinkDirection.DOWNSTREAM, TlpType.CPLD);
+    }
+
+    /**
+     * The observers that watch (dir, type) or (dir2, type2), if all of them are ExpressObservers;
+     * else null.
+     */
+    private static ExpressObserver[] express(TlpObserver[] observers, LinkDirection dir, TlpType type,
+        LinkDirection dir2, TlpType type2) {
+      List<ExpressObserver> w = new ArrayList<>();
+      for (TlpObserver o : observers) {
+        if (o.watches(dir, type) || (dir2 != null && o.watches(dir2, type2))) {
+          if (!(o instanceof ExpressObserver e)) {
+            return null;
+          }
+          w.add(e);
+        }
+      }
+      return w.toArray(new ExpressObserver[0]);
     }
 
     private static int kind(LinkDirection dir, TlpType type) {
@@ -72,8 +102,22 @@ public final class Fabric {
     }
   }
 
+  /** The transfer the express is moving now, and its links (one simulated CPU drives a machine at a time). */
+  private final ExpressDma express = new ExpressDma();
+  private final ExpressRoad expressRoad = new ExpressRoad();
+
   public Fabric(VirtualClock clock) {
     this.clock = clock;
+  }
+
+  /** The one {@link ExpressDma} of this fabric, to fill for the transfer at hand. */
+  ExpressDma express() {
+    return express;
+  }
+
+  /** The one {@link ExpressRoad} of this fabric, cleared, to record the transfer at hand's links. */
+  ExpressRoad expressRoad() {
+    return expressRoad.clear();
   }
 
   public VirtualClock clock() {

@@ -216,10 +216,9 @@ public final class Link {
   private long answerKey = -1;
   private long answerPs;
 
-  /** Whether nothing watches or intercepts the fabric's TLPs now (one read of the hooks). */
-  boolean unwatched() {
-    Fabric.Hooks h = fabric.hooks();
-    return !h.intercepted && h.observers.length == 0;
+  /** The fabric this link belongs to. */
+  Fabric fabric() {
+    return fabric;
   }
 
   /** Adds traffic this link carried without a TLP object crossing it (the read-data burst). */

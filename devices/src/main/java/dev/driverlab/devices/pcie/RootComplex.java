@@ -6,6 +6,9 @@ import dev.driverlab.devices.mem.AddressMap;
 import dev.driverlab.devices.mem.MemoryRegion;
 import dev.driverlab.devices.mem.SparseRam;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.ExpressDma;
+import dev.driverlab.devices.pcie.tlp.ExpressObserver;
+import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.LinkTiming;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.devices.pcie.tlp.Tlp;
@@ -354,7 +357,7 @@ public final class RootComplex {
 
   /*
    * The read-data burst: the answer to a read delivered at once when nobody can see its completions.
-   * With no observer and no interceptor on the fabric, a completion on its way down is seen only by
+   * With no observer of completions going down and no interceptor, a completion on its way down is seen only by
    * the bridges that route it, the links that time it and the function that asked; when those are
    * plain bridges, live links, switches, slots and an Endpoint (whose completionArrived only copies
    * the data), building each completion and walking it down the road one by one has no effect but
@@ -365,59 +368,78 @@ public final class RootComplex {
    * Anything else on the road (an observer, an interceptor, a link down, a bridge that does not route
    * the requester, an empty slot, another kind of function, a read the Endpoint does not hold as
    * expected, RAM never written) takes the completion-by-completion road below, which also reports
-   * what goes wrong. With an observer (the protocol checker, a trace) every completion is a TLP.
+   * what goes wrong. With an observer of completions (the protocol checker, a trace) every completion
+   * is a TLP. (A read that takes the express below never gets here: its answer comes with it.)
    */
 
   /** Delivers the answer to {@code tlp} as a burst if nothing could tell (see above); false if not. */
   private boolean readDataBurst(Tlp tlp, Bridge port, SparseRam ram, long at, long address, int len, int mps) {
     Fabric.Hooks h = fabric.hooks();
-    if (h.observers.length != 0 || h.intercepted || len <= 0) {
+    if (h.watching(LinkDirection.DOWNSTREAM, TlpType.CPLD).length != 0 || h.intercepted || len <= 0) {
       return false;
     }
     byte[] backing = ram.backingArray(at, len); // one chunk: a read never crosses 4 KiB
     if (backing == null) {
       return false;
     }
-    PcieId requester = tlp.requester();
-    Endpoint e = readDataRoad(port, requester, address, len, mps, false);
+    ExpressRoad road = fabric.expressRoad();
+    Endpoint e = readDataRoad(port, tlp.requester(), road);
     if (e == null || !e.canTakeReadData(tlp.tag(), len)) {
       return false;
     }
-    readDataRoad(port, requester, address, len, mps, true); // the same road: nothing ran in between
+    road.chargeAnswer(address, len, mps); // the road just checked: nothing ran in between
     e.readDataArrived(tlp.tag(), backing, SparseRam.backingIndex(at), len);
     return true;
   }
 
   /*
-   * The DMA express: an Endpoint's MWr or MRd when nobody can see it. With no observer and no
+   * The DMA express: an Endpoint's MWr, or its MRd with the whole answer, without TLP objects. With no
    * interceptor, a memory request going up is seen only by the links that time it, the bridges that
-   * check Bus Master Enable and the Root Complex; when every check on the road passes and the Root
-   * Complex would take the request plainly (no MSI address, IOMMU off, RAM there; for a read, an
-   * answer that goes down as a burst, see above), building the TLP has no effect but these: each link
-   * adds the request's time, RAM is written, or the answer's links add their time and the Endpoint's
-   * buffer receives the bytes. The express makes every check first, with no effect, and only then
-   * charges the same per-TLP times to the same links and moves the bytes; if anything is not plain,
-   * it does nothing and the Endpoint sends the TLP, which takes the full road (and reports errors).
+   * check Bus Master Enable, the Root Complex and the observers that watch it (and a read's answer by
+   * the same links and bridges going down, the Endpoint and the observers of completions). When every
+   * check on the road passes, the Root Complex would take the request plainly (no MSI address, IOMMU
+   * off, RAM there; for a read, an answer as the burst above would deliver it), and every observer of
+   * these TLPs is an ExpressObserver that admits the transfer (told as one ExpressDma), building the
+   * TLPs has no effect but these: each link adds the TLPs' times, the observers see the transfer,
+   * RAM is written, or the Endpoint's buffer receives the bytes. The express makes every check first,
+   * with no effect, and only then charges the same per-TLP times to the same links, tells the
+   * observers and moves the bytes; if anything is not plain, it does nothing and the Endpoint sends the
+   * TLP, which takes the full road (and reports errors). A plain TlpObserver (a trace, a recorder)
+   * therefore sees every TLP as before; the kernel's two checkers are ExpressObservers.
    */
 
   /**
-   * The DMA express for an Endpoint's memory write of {@code src[off, off+len)} at {@code address}
-   * (DW-aligned, whole DWs, within 4 KiB, as the MWr it stands for), sent up {@code link}; true if
-   * delivered, false if nothing was done.
+   * The DMA express for {@code requester}'s memory write of {@code src[off, off+len)} at
+   * {@code address} (DW-aligned, whole DWs, within 4 KiB, as the MWr it stands for), sent up
+   * {@code link}; true if delivered, false if nothing was done.
    */
-  static boolean expressWrite(Link link, long address, byte[] src, int off, int len) {
+  static boolean expressWrite(Link link, PciFunction requester, long address, byte[] src, int off, int len) {
+    Fabric fabric = link.fabric();
+    ExpressObserver[] watchers = fabric.hooks().expressWrite;
+    if (watchers == null) {
+      return false;
+    }
     boolean fourDw = (address >>> 32) != 0;
-    Bridge port = link.unwatched() ? Bridge.rootPortAbove(link, false, fourDw, len) : null;
+    ExpressDma dma = watchers.length == 0 ? null : fabric.express();
+    if (dma != null) {
+      dma.start(fabric.clock().nowNs(), true, requester.id(), 0, address, len);
+      dma.requesterLimits(requester.maxPayloadLimit(), requester.maxReadRequestLimit());
+    }
+    ExpressRoad road = fabric.expressRoad();
+    Bridge port = Bridge.rootPortAbove(link, road, dma);
     RootComplex rc = port == null ? null : port.rootComplex();
     if (rc == null || rc.iommu.enabled() || (address >= Firmware.MSI_BASE && address < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
       return false;
     }
     SparseRam ram = rc.ramHolding(address, len);
-    if (ram == null) {
+    if (ram == null || !admitted(watchers, dma)) {
       return false;
     }
     long at = address - rc.dmaRamBase;
-    Bridge.rootPortAbove(link, true, fourDw, len); // the same road: nothing ran in between
+    road.chargeRequest(fourDw, len); // the road just checked: nothing ran in between but admits
+    for (ExpressObserver o : watchers) {
+      o.onExpress(dma); // as a TLP is shown before it moves on
+    }
     ram.write(at, src, off, len);
     return true;
   }
@@ -428,8 +450,19 @@ public final class RootComplex {
    * up and its answer came down, false if nothing was done.
    */
   static boolean expressRead(Link link, PcieId requester, int tag, long address, int len, Endpoint self) {
+    Fabric fabric = link.fabric();
+    ExpressObserver[] watchers = fabric.hooks().expressRead;
+    if (watchers == null || len <= 0) {
+      return false;
+    }
     boolean fourDw = (address >>> 32) != 0;
-    Bridge port = link.unwatched() && len > 0 ? Bridge.rootPortAbove(link, false, fourDw, 0) : null;
+    ExpressDma dma = watchers.length == 0 ? null : fabric.express();
+    if (dma != null) {
+      dma.start(fabric.clock().nowNs(), false, requester, tag, address, len);
+      dma.requesterLimits(self.maxPayloadLimit(), self.maxReadRequestLimit());
+    }
+    ExpressRoad road = fabric.expressRoad();
+    Bridge port = Bridge.rootPortAbove(link, road, dma);
     RootComplex rc = port == null ? null : port.rootComplex();
     if (rc == null || rc.iommu.enabled()) {
       return false;
@@ -441,24 +474,41 @@ public final class RootComplex {
     }
     int at = SparseRam.backingIndex(address - rc.dmaRamBase);
     int mps = port.maxPayloadBytes();
-    if (readDataRoad(port, requester, address, len, mps, false) != self || !self.canTakeReadData(tag, len)) {
+    if (readDataRoad(port, requester, road) != self || !self.canTakeReadData(tag, len)) {
       return false;
     }
-    Bridge.rootPortAbove(link, true, fourDw, 0); // the same roads: nothing ran in between
-    readDataRoad(port, requester, address, len, mps, true);
+    if (dma != null) {
+      dma.answer(rc.hostBridge.id(), mps, RCB);
+    }
+    if (!admitted(watchers, dma)) {
+      return false;
+    }
+    road.chargeRequest(fourDw, 0); // the roads just checked: nothing ran in between but admits
+    road.chargeAnswer(address, len, mps);
+    for (ExpressObserver o : watchers) {
+      o.onExpress(dma);
+    }
     self.readDataArrived(tag, backing, at, len);
+    return true;
+  }
+
+  /** Whether every observer that would see the transfer's TLPs takes {@code dma} without them. */
+  private static boolean admitted(ExpressObserver[] watchers, ExpressDma dma) {
+    for (ExpressObserver o : watchers) {
+      if (!o.admits(dma)) {
+        return false;
+      }
+    }
     return true;
   }
 
   /**
    * Walks the road completions to {@code requester} take down from root port {@code port}, making
-   * every check they would meet (bridges route the requester's bus, links are up), and returns the
-   * Endpoint they would reach, or null if any check fails or the road holds anything but bridges,
-   * links, switches, slots and that Endpoint. With {@code charge}, adds to each link crossed the time
-   * of the completions answering a read of {@code len} bytes at {@code address}.
+   * every check they would meet (bridges route the requester's bus, links are up), records each link
+   * crossed in {@code road}, and returns the Endpoint they would reach, or null if any check fails or
+   * the road holds anything but bridges, links, switches, slots and that Endpoint.
    */
-  private static Endpoint readDataRoad(Bridge port, PcieId requester, long address, int len, int mps,
-      boolean charge) {
+  private static Endpoint readDataRoad(Bridge port, PcieId requester, ExpressRoad road) {
     int bus = requester.bus();
     Bridge b = port;
     for (int hops = 0; hops < 64; hops++) {
@@ -477,9 +527,7 @@ public final class RootComplex {
       if (!l.isUp()) {
         return null;
       }
-      if (charge) {
-        l.addBusyPs(l.answerTimePs(address, len, mps));
-      }
+      road.addDown(l);
       LinkPartner p = l.partner();
       if (p instanceof Slot s) {
         p = s.card();

@@ -2,10 +2,11 @@ package dev.driverlab.kernel.check;
 
 import dev.driverlab.devices.pcie.Firmware;
 import dev.driverlab.devices.pcie.Link;
+import dev.driverlab.devices.pcie.tlp.ExpressDma;
+import dev.driverlab.devices.pcie.tlp.ExpressObserver;
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.devices.pcie.tlp.Tlp;
-import dev.driverlab.devices.pcie.tlp.TlpObserver;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.base.Device;
@@ -46,7 +47,7 @@ import java.util.regex.Pattern;
  * {@link Check#DMA_TLP}, naming the driver, the device, the bus range, the region with where it was
  * mapped or freed, and the driver code that was running (the doorbell write, or the wait).
  */
-public final class DmaTlpCheck implements TlpObserver {
+public final class DmaTlpCheck implements ExpressObserver {
   private static final Pattern REFUSED_DMA = Pattern.compile(
       "^(\\p{XDigit}{2}:\\p{XDigit}{2}\\.\\d): DMA (read|write) of (\\d+) bytes at (0x\\p{XDigit}+|0) not issued: "
           + "Bus Master Enable is clear$");
@@ -178,14 +179,32 @@ public final class DmaTlpCheck implements TlpObserver {
         || !isRootLink(linkName)) {
       return;
     }
-    long addr = tlp.requestFirstByteAddress();
-    int len = tlp.requestByteLength();
-    boolean write = t == TlpType.MWR;
+    check(tlp.requester(), t == TlpType.MWR, tlp.requestFirstByteAddress(), tlp.requestByteLength());
+  }
+
+  /**
+   * The fabric's express ({@link ExpressObserver}): the check needs no TLP, only its facts, and its
+   * reports name no TLP, so every transfer is taken and checked as its request would be on the root
+   * port's link (the last the request crosses).
+   */
+  @Override
+  public boolean admits(ExpressDma dma) {
+    return true;
+  }
+
+  @Override
+  public void onExpress(ExpressDma dma) {
+    if (dma.linkCount() != 0 && isRootLink(dma.upLink(dma.linkCount() - 1))) {
+      check(dma.requester(), dma.write(), dma.address(), dma.length());
+    }
+  }
+
+  /** A device's memory request of {@code len} bytes from {@code addr}, as it crosses its root port's link. */
+  private void check(PcieId id, boolean write, long addr, int len) {
     if (len == 0 || (write && addr >= Firmware.MSI_BASE && addr < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
       return; // a zero-length read flushes writes; an MSI is the interrupt, not DMA
     }
     CHECKED.setRelease(this, checked + 1); // the only writer: a plain read of its own count is current
-    PcieId id = tlp.requester();
     PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
     if (d == okDev && d != null && write == okWrite && addr >= okLo && addr + len <= okHi
         && kernel.dma().version() == okVersion && maskOf(d, okStreaming) == okMask) {

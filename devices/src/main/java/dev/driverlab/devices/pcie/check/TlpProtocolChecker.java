@@ -6,10 +6,11 @@ import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.PciFunction;
 import dev.driverlab.devices.pcie.RootComplex;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.ExpressDma;
+import dev.driverlab.devices.pcie.tlp.ExpressObserver;
 import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.devices.pcie.tlp.Tlp;
-import dev.driverlab.devices.pcie.tlp.TlpObserver;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,10 +58,14 @@ import java.util.function.Consumer;
  * such limit here), the Read Completion Boundary from the completer's Link Control bit 3 (64 or 128
  * bytes), or {@link RootComplex#RCB} for the Root Complex.
  *
+ * <p>DMA the fabric moves without TLP objects (the express, {@link ExpressObserver}) is taken only when
+ * none of its TLPs would break a rule; otherwise it crosses as TLPs and is checked, and reported, here
+ * TLP by TLP.
+ *
  * <p>Not synchronized: one simulated CPU drives a machine at a time (the scheduler's hand-over orders
  * memory between the Java threads that take turns), and every machine has its own checker.
  */
-public final class TlpProtocolChecker implements TlpObserver {
+public final class TlpProtocolChecker implements ExpressObserver {
   /**
    * How long a non-posted request may wait for its completion: 50 ms, the top of the default range of
    * the Completion Timeout mechanism (PCIe Base Spec §2.8, Device Control 2 value 0000b: 50 µs to
@@ -234,6 +239,8 @@ public final class TlpProtocolChecker implements TlpObserver {
   private long lastNs;
   /** No outstanding request can time out before this time: expire() skips its scan until then. */
   private long nextExpiryNs = Long.MAX_VALUE;
+  /** The function last found for the completer of an express read (see {@link #admits}). */
+  private final KnownFunction expressCompleter = new KnownFunction();
 
   /** A checker that reads limits through {@code topology}, with the default completion timeout. */
   public TlpProtocolChecker(FabricTopology topology) {
@@ -315,6 +322,71 @@ public final class TlpProtocolChecker implements TlpObserver {
       checkPayload(timeNs, dir, s, tlp, s.requester(tlp.requester(), true), tlp.lengthDw());
     } else if (t.nonPosted()) {
       request(timeNs, dir, s, tlp, s.requester(tlp.requester(), true), tlp.tag(), false, 4, 0);
+    }
+  }
+
+  /*
+   * The express (ExpressObserver): a device's memory write, or its memory read with the whole answer,
+   * moved without TLP objects. The checker takes it only when the TLPs would break no rule here, so
+   * every report keeps the text of the TLP that broke the rule (the transfer then takes the TLP road).
+   * Their headers are right by construction (the Endpoint and the Root Complex build them: Byte Count,
+   * Lower Address, Length, the 4 KiB and RCB splits), which leaves the limits a misconfiguration can
+   * break (MRRS, MPS of the requester and of each link's port, an RCB the checker expects otherwise),
+   * a tag still waiting on some link, and a completion timeout due now. A read asks for its answer and
+   * gets all of it within the transfer, so afterwards nothing of it is outstanding on any link.
+   */
+
+  @Override
+  public boolean admits(ExpressDma dma) {
+    long timeNs = dma.timeNs();
+    if (timeNs != lastNs && waiting != 0 && timeNs > nextExpiryNs) {
+      return false; // a completion timeout is due: the TLP road reports it where it would
+    }
+    // The limits as the functions on the road decode them (the objects the topology names): the
+    // requester's, and the smallest of the ports above the links crossed, against the MWr or the
+    // largest CplD of the answer (see checkPayload); the MRd against the requester's MRRS (memoryRead).
+    int requestBytes = dma.lengthDw() * 4;
+    int payload = dma.write() ? requestBytes : dma.largestAnswerPayload();
+    if (payload > SMALLEST_LIMIT && (exceeds(payload, dma.requesterMps()) || exceeds(payload, dma.roadMps()))) {
+      return false;
+    }
+    if (dma.write()) {
+      return true;
+    }
+    if (requestBytes > SMALLEST_LIMIT && exceeds(requestBytes, dma.requesterMrrs())) {
+      return false;
+    }
+    if (dma.answerCompletions() > 1 && completionBoundary(expressCompleter, dma.completer()) != dma.answerRcb()) {
+      return false; // partial completions might not end where this completer's RCB says
+    }
+    if (waiting != 0) { // with nothing waiting anywhere, no tag can be in use on any link
+      PcieId id = dma.requester();
+      for (int i = 0, n = dma.linkCount(); i < n; i++) {
+        Requester r = state(dma.upLink(i)).requester(id, false);
+        Outstanding o = r == null ? null : r.byTag[dma.tag()];
+        if (o != null && o.waiting) {
+          return false; // TAG_IN_USE
+        }
+      }
+    }
+    return true;
+  }
+
+  private static boolean exceeds(int bytes, int limit) {
+    return limit > 0 && bytes > limit;
+  }
+
+  @Override
+  public void onExpress(ExpressDma dma) {
+    // What the TLPs would have left: no report (admits said so), the time seen, each link's state made
+    // in the order the request met them, and, for a read, one request order number per link (started
+    // and completed at once: nothing waits).
+    lastNs = dma.timeNs();
+    for (int i = 0, n = dma.linkCount(); i < n; i++) {
+      state(dma.upLink(i));
+    }
+    if (!dma.write()) {
+      requestOrder += dma.linkCount();
     }
   }
 
@@ -760,7 +832,12 @@ public final class TlpProtocolChecker implements TlpObserver {
 
   /** The completer's RCB (Link Control bit 3); the Root Complex's own for a function without the capability. */
   private int readCompletionBoundary(LinkState s, PcieId completer) {
-    PciFunction f = function(s.completer, completer);
+    return completionBoundary(s.completer, completer);
+  }
+
+  /** {@link #readCompletionBoundary} with the function remembered in {@code k}. */
+  private int completionBoundary(KnownFunction k, PcieId completer) {
+    PciFunction f = function(k, completer);
     int rcb = f == null ? 0 : f.readCompletionBoundary();
     return rcb == 0 ? RootComplex.RCB : rcb;
   }

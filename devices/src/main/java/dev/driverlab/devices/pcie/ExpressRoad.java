@@ -1,0 +1,58 @@
+package dev.driverlab.devices.pcie;
+
+/**
+ * The links one express transfer crosses (see RootComplex's DMA express), recorded by the walk that
+ * checks the road, so that charging them their time afterwards needs no second walk. One per fabric,
+ * reused: one simulated CPU drives a machine at a time.
+ */
+final class ExpressRoad {
+  /** The links a request crosses going up, the requester's own first. */
+  private Link[] up = new Link[4];
+  private int upCount;
+  /** The links an answer crosses going down, the root port's first. */
+  private Link[] down = new Link[4];
+  private int downCount;
+
+  /** Forgets the last transfer's links. */
+  ExpressRoad clear() {
+    upCount = 0;
+    downCount = 0;
+    return this;
+  }
+
+  void addUp(Link l) {
+    if (upCount == up.length) {
+      up = java.util.Arrays.copyOf(up, upCount * 2);
+    }
+    if (up[upCount] != l) { // stored only when it changes: a reference store into a long-lived array has a GC barrier
+      up[upCount] = l;
+    }
+    upCount++;
+  }
+
+  void addDown(Link l) {
+    if (downCount == down.length) {
+      down = java.util.Arrays.copyOf(down, downCount * 2);
+    }
+    if (down[downCount] != l) {
+      down[downCount] = l;
+    }
+    downCount++;
+  }
+
+  /** Adds to every link going up the time of one request (3 or 4 DW header, {@code payloadBytes} of data). */
+  void chargeRequest(boolean fourDw, int payloadBytes) {
+    for (int i = 0; i < upCount; i++) {
+      Link l = up[i];
+      l.addBusyPs(l.requestTimePs(fourDw, payloadBytes));
+    }
+  }
+
+  /** Adds to every link going down the time of the completions answering {@code len} bytes at {@code address}. */
+  void chargeAnswer(long address, int len, int mps) {
+    for (int i = 0; i < downCount; i++) {
+      Link l = down[i];
+      l.addBusyPs(l.answerTimePs(address, len, mps));
+    }
+  }
+}

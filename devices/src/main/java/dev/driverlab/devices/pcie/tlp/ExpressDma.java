@@ -1,0 +1,216 @@
+package dev.driverlab.devices.pcie.tlp;
+
+/**
+ * One transfer the fabric moves without TLP objects ({@link ExpressObserver}): an endpoint's memory
+ * write (one MWr), or its memory read (one MRd) with the whole answer (the CplDs the Root Complex
+ * splits it into). It stands for exactly the TLPs the road would have carried:
+ *
+ * <pre>
+ *   write: MWr, requester, address, length bytes (whole DWs, DW-aligned), up upLink(0) … upLink(n-1)
+ *   read:  MRd, requester, tag, address, length bytes, up upLink(0) … upLink(n-1);
+ *          then CplD with data for (requester, tag) from completer(), split at answerMps() and the
+ *          answerRcb() boundary, down upLink(n-1) … upLink(0)
+ * </pre>
+ *
+ * No ECRC (TD clear), no poisoning, traffic class 0, default attributes, successful completions: the
+ * fabric takes the express only for such plain transfers. One object per fabric, filled anew for each
+ * transfer: an observer reads it during its call and keeps nothing of it but primitives.
+ */
+public final class ExpressDma {
+  private long timeNs;
+  private boolean write;
+  private PcieId requester;
+  private int tag;
+  private long address;
+  private int length;
+  private String[] upLinks = new String[4];
+  private int linkCount;
+  private int answerMps;
+  private int answerRcb;
+  private PcieId completer;
+  private int requesterMps;
+  private int requesterMrrs;
+  private int roadMps;
+
+  /** Starts describing a transfer (the fabric's part); links are added with {@link #addUpLink}. */
+  public void start(long timeNs, boolean write, PcieId requester, int tag, long address, int length) {
+    // References are stored only when they change: this object lives long, and with G1 every
+    // reference stored into an old object costs a card-marking barrier; one transfer after another
+    // comes from the same requester over the same links.
+    this.timeNs = timeNs;
+    this.write = write;
+    if (this.requester != requester) {
+      this.requester = requester;
+    }
+    this.tag = tag;
+    this.address = address;
+    this.length = length;
+    this.linkCount = 0;
+    this.answerMps = 0;
+    this.answerRcb = 0;
+    this.roadMps = 0;
+  }
+
+  /**
+   * The next link the request crosses going up, and the Max_Payload_Size its downstream-facing port
+   * allows (bytes; 0 if it has no such limit) (the fabric's part).
+   */
+  public void addUpLink(String name, int portMps) {
+    if (linkCount == upLinks.length) {
+      upLinks = java.util.Arrays.copyOf(upLinks, linkCount * 2);
+    }
+    if (upLinks[linkCount] != name) {
+      upLinks[linkCount] = name;
+    }
+    linkCount++;
+    if (portMps > 0 && (roadMps == 0 || portMps < roadMps)) {
+      roadMps = portMps;
+    }
+  }
+
+  /**
+   * The requester's own Max_Payload_Size and Max_Read_Request_Size as its config space sets them
+   * (bytes; 0 if it has no such limit) (the fabric's part).
+   */
+  public void requesterLimits(int mps, int mrrs) {
+    this.requesterMps = mps;
+    this.requesterMrrs = mrrs;
+  }
+
+  /** How a read's answer comes down (the fabric's part). */
+  public void answer(PcieId completer, int mps, int rcb) {
+    if (this.completer != completer) {
+      this.completer = completer;
+    }
+    this.answerMps = mps;
+    this.answerRcb = rcb;
+  }
+
+  /** The machine's virtual time of the transfer: every TLP of it would have crossed then. */
+  public long timeNs() {
+    return timeNs;
+  }
+
+  /** True for a memory write, false for a memory read and its answer. */
+  public boolean write() {
+    return write;
+  }
+
+  public PcieId requester() {
+    return requester;
+  }
+
+  /** The read's tag (0 for a write). */
+  public int tag() {
+    return tag;
+  }
+
+  /** The first byte's address. */
+  public long address() {
+    return address;
+  }
+
+  /** Bytes written, or read (at least 1). */
+  public int length() {
+    return length;
+  }
+
+  /** The request's Length field: the DWs that hold [address, address + length). */
+  public int lengthDw() {
+    return ((int) (address & 3) + length + 3) >>> 2;
+  }
+
+  /** Whether the request has a 4 DW header (an address above 4 GiB). */
+  public boolean fourDw() {
+    return (address >>> 32) != 0;
+  }
+
+  /** How many links the request crosses up (and the answer down). */
+  public int linkCount() {
+    return linkCount;
+  }
+
+  /**
+   * The name of the {@code i}-th link the request crosses going up: 0 is the requester's own link, the
+   * last is the root port's. The name is the link's own String, as {@link TlpObserver#onTlp} passes it.
+   */
+  public String upLink(int i) {
+    if (i < 0 || i >= linkCount) {
+      throw new IndexOutOfBoundsException("link " + i + " of " + linkCount);
+    }
+    return upLinks[i];
+  }
+
+  /** Who completes a read (the Root Complex's host bridge); meaningless for a write. */
+  public PcieId completer() {
+    return completer;
+  }
+
+  /** The requester's Max_Payload_Size in bytes (Device Control), 0 if it has none. */
+  public int requesterMps() {
+    return requesterMps;
+  }
+
+  /** The requester's Max_Read_Request_Size in bytes (Device Control), 0 if it has none. */
+  public int requesterMrrs() {
+    return requesterMrrs;
+  }
+
+  /**
+   * The smallest Max_Payload_Size of the ports above the links crossed (each link's downstream-facing
+   * port, as a TLP on that link is held to), 0 if none has one.
+   */
+  public int roadMps() {
+    return roadMps;
+  }
+
+  /** The Max_Payload_Size the answer is split at (bytes; 0 for a write). */
+  public int answerMps() {
+    return answerMps;
+  }
+
+  /** The Read Completion Boundary the answer's partial completions end on (bytes; 0 for a write). */
+  public int answerRcb() {
+    return answerRcb;
+  }
+
+  /** How many completions answer the read (0 for a write): the first ends on an RCB boundary, the rest carry MPS but the last. */
+  public int answerCompletions() {
+    if (write) {
+      return 0;
+    }
+    int first = firstAnswerBytes();
+    int rest = length - first;
+    return 1 + (rest + answerMps - 1) / answerMps;
+  }
+
+  /** The largest payload among the answer's completions, in bytes (whole DWs; 0 for a write). */
+  public int largestAnswerPayload() {
+    if (write) {
+      return 0;
+    }
+    int first = firstAnswerBytes();
+    int firstPayload = 4 * (((int) (address & 3) + first + 3) >>> 2);
+    int rest = length - first;
+    int next = rest <= 0 ? 0 : 4 * ((Math.min(rest, answerMps) + 3) >>> 2);
+    return Math.max(firstPayload, next);
+  }
+
+  /** Data bytes the first completion carries: up to MPS, counted from the RCB boundary below the address. */
+  private int firstAnswerBytes() {
+    return (int) Math.min(length, answerMps - (address & (answerRcb - 1)));
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(write ? "MWr" : "MRd").append(' ').append(requester);
+    if (!write) {
+      sb.append(" tag ").append(tag);
+    }
+    sb.append(String.format(" %#x +%d up", address, length));
+    for (int i = 0; i < linkCount; i++) {
+      sb.append(' ').append(upLinks[i]);
+    }
+    return sb.toString();
+  }
+}
