@@ -1,5 +1,6 @@
 package dev.driverlab.bench;
 
+import dev.driverlab.bench.drv.DmaBufferDriver;
 import dev.driverlab.bench.hw.DmaEngineDevice;
 import dev.driverlab.bench.hw.EcamConfig;
 import dev.driverlab.devices.Machine;
@@ -8,6 +9,7 @@ import dev.driverlab.devices.pcie.Endpoint;
 import dev.driverlab.devices.pcie.PcieDevice;
 import dev.driverlab.devices.pcie.Slot;
 import dev.driverlab.devices.testing.BareMetal;
+import dev.driverlab.kernel.Kernel;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -38,7 +41,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   arraycopy:    System.arraycopy of the same number of bytes, heap to heap
  * </pre>
  *
- * Mode is throughput with a {@code bytes} counter, so JMH prints bytes/s next to ops/s; the ratio to
+ * The {@code …Kernel} rows run the same engine on a booted kernel instead: a driver
+ * ({@link DmaBufferDriver}) enables it, sets its DMA mask and bus mastering and allocates the host buffer
+ * with {@code dma_alloc_coherent}, and the kernel's checks watch the fabric (the DMA-TLP check against
+ * the DMA API, and the TLP protocol checker), as for every driver's DMA.
+ *
+ * <p>Mode is throughput with a {@code bytes} counter, so JMH prints bytes/s next to ops/s; the ratio to
  * arraycopy is bytes/s of a DMA row over bytes/s of the arraycopy row of the same size (printed by
  * {@link ThroughputReport}). Target: ratio ≥ 0.3.
  */
@@ -75,12 +83,28 @@ public class DmaBench {
   public abstract static class Bus {
     Machine machine;
     DmaEngineDevice engine;
+    /** Where the engine reads and writes host memory (a bus address). */
+    long hostBuffer = HOST_BUFFER;
+    /** The kernel, for the rows on a booted kernel; null on bare metal. */
+    Kernel kernel;
 
     void build(Payload p, int mrrs) {
+      build(p, mrrs, false);
+    }
+
+    void build(Payload p, int mrrs, boolean onKernel) {
       machine = Machine.createDefault();
       engine = new DmaEngineDevice();
       Slot slot = machine.plug(engine);
-      BareMetal.boot(machine);
+      if (onKernel) {
+        kernel = Kernel.boot(machine);
+        DmaBufferDriver driver = new DmaBufferDriver(p.len);
+        Checks.zero(kernel.modules().insmod(driver), "insmod " + DmaBufferDriver.NAME);
+        Checks.state(driver.busAddress() != 0, "the DMA engine was not probed:\n" + kernel.dmesg().text());
+        hostBuffer = driver.busAddress();
+      } else {
+        BareMetal.boot(machine);
+      }
       EcamConfig ecam = new EcamConfig(machine);
       ecam.setPayloadSizesEverywhere(MPS, mrrs);
       Endpoint f = (Endpoint) ((PcieDevice) slot.card()).functions().get(0);
@@ -92,15 +116,27 @@ public class DmaBench {
 
     /** One transfer each way, compared byte for byte, so the benchmark measures a working road. */
     private void verify(Payload p) {
-      machine.writeRam(HOST_BUFFER, p.src, 0, p.len);
-      Checks.state(engine.readFromHost(HOST_BUFFER, p.dst, 0, p.len) == DmaResult.OK, "host-to-device DMA failed");
+      // Without an IOMMU a bus address is the physical address: RAM is filled and read back there.
+      machine.writeRam(hostBuffer, p.src, 0, p.len);
+      Checks.state(engine.readFromHost(hostBuffer, p.dst, 0, p.len) == DmaResult.OK, "host-to-device DMA failed");
       Checks.state(Arrays.equals(p.src, p.dst), "host-to-device DMA delivered different bytes");
       byte[] back = new byte[p.len];
       Arrays.fill(p.dst, (byte) 0x5a);
-      Checks.state(engine.writeToHost(HOST_BUFFER, p.dst, 0, p.len) == DmaResult.OK, "device-to-host DMA failed");
-      machine.readRam(HOST_BUFFER, back, 0, p.len);
+      Checks.state(engine.writeToHost(hostBuffer, p.dst, 0, p.len) == DmaResult.OK, "device-to-host DMA failed");
+      machine.readRam(hostBuffer, back, 0, p.len);
       Checks.state(Arrays.equals(p.dst, back), "device-to-host DMA wrote different bytes");
-      machine.writeRam(HOST_BUFFER, p.src, 0, p.len);
+      machine.writeRam(hostBuffer, p.src, 0, p.len);
+      if (kernel != null) {
+        Checks.noBugs(kernel);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void shutdown() {
+      if (kernel != null) {
+        Checks.noBugs(kernel); // every DMA stayed inside the driver's buffer: nothing reported
+        kernel.shutdown();
+      }
     }
   }
 
@@ -125,6 +161,27 @@ public class DmaBench {
     }
   }
 
+  /** {@link ReadPath} on a booted kernel, the host buffer a driver's coherent DMA buffer. */
+  @State(Scope.Thread)
+  public static class KernelReadPath extends Bus {
+    @Param({"512", "4096"})
+    public int mrrs;
+
+    @Setup(Level.Trial)
+    public void build(Payload p) {
+      build(p, mrrs, true);
+    }
+  }
+
+  /** {@link WritePath} on a booted kernel, the host buffer a driver's coherent DMA buffer. */
+  @State(Scope.Thread)
+  public static class KernelWritePath extends Bus {
+    @Setup(Level.Trial)
+    public void build(Payload p) {
+      build(p, 512, true);
+    }
+  }
+
   /** Bytes moved; JMH reports it per second next to the op rate. */
   @AuxCounters(AuxCounters.Type.OPERATIONS)
   @State(Scope.Thread)
@@ -140,7 +197,17 @@ public class DmaBench {
   /** The device reads host RAM into its buffer. */
   @Benchmark
   public byte[] hostToDevice(ReadPath bus, Payload p, Bytes counter) {
-    DmaResult r = bus.engine.readFromHost(HOST_BUFFER, p.dst, 0, p.len);
+    return read(bus, p, counter);
+  }
+
+  /** The device writes its buffer to host RAM. */
+  @Benchmark
+  public DmaResult deviceToHost(WritePath bus, Payload p, Bytes counter) {
+    return write(bus, p, counter);
+  }
+
+  private static byte[] read(Bus bus, Payload p, Bytes counter) {
+    DmaResult r = bus.engine.readFromHost(bus.hostBuffer, p.dst, 0, p.len);
     if (r != DmaResult.OK) {
       throw new IllegalStateException("host-to-device DMA failed: " + r);
     }
@@ -148,15 +215,25 @@ public class DmaBench {
     return p.dst;
   }
 
-  /** The device writes its buffer to host RAM. */
-  @Benchmark
-  public DmaResult deviceToHost(WritePath bus, Payload p, Bytes counter) {
-    DmaResult r = bus.engine.writeToHost(HOST_BUFFER, p.src, 0, p.len);
+  private static DmaResult write(Bus bus, Payload p, Bytes counter) {
+    DmaResult r = bus.engine.writeToHost(bus.hostBuffer, p.src, 0, p.len);
     if (r != DmaResult.OK) {
       throw new IllegalStateException("device-to-host DMA failed: " + r);
     }
     counter.bytes += p.len;
     return r;
+  }
+
+  /** {@link #hostToDevice} on a booted kernel, with its checks watching. */
+  @Benchmark
+  public byte[] hostToDeviceKernel(KernelReadPath bus, Payload p, Bytes counter) {
+    return read(bus, p, counter);
+  }
+
+  /** {@link #deviceToHost} on a booted kernel, with its checks watching. */
+  @Benchmark
+  public DmaResult deviceToHostKernel(KernelWritePath bus, Payload p, Bytes counter) {
+    return write(bus, p, counter);
   }
 
   /** The same bytes copied heap to heap by the JVM. */
