@@ -265,6 +265,16 @@ public final class Endpoint extends PciFunction {
     return Tlp.completionWithData(tlp, id(), len, (int) (addr & 0x7f), data, (int) (addr & 3), len);
   }
 
+  /**
+   * What {@link #handleRequest}'s answer to a read of {@code size} (1, 2, 4 or 8) bytes at
+   * {@code address}, which this function claims, carries: the model's value, the same handler call.
+   * For the Root Complex's MMIO-read express; the bytes beyond {@code size} are the caller's to drop.
+   */
+  long expressBarRead(long address, int size) {
+    int bar = barFor(address);
+    return barRead(bar, address - barBase[bar], size);
+  }
+
   private void writeBar(int bar, long offset, byte[] p, int at, int len) {
     if ((offset & 3) == 0 && (len & 3) == 0) {
       for (int i = 0; i < len; i += 4) {

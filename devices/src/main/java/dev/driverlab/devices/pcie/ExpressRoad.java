@@ -48,6 +48,31 @@ final class ExpressRoad {
     }
   }
 
+  /** The links recorded going down, the root port's first. */
+  int downCount() {
+    return downCount;
+  }
+
+  Link down(int i) {
+    return down[i];
+  }
+
+  /** Adds to every link going down the time of one read request (3 or 4 DW header): a CPU's MRd. */
+  void chargeDownRead(boolean fourDw) {
+    for (int i = 0; i < downCount; i++) {
+      Link l = down[i];
+      l.addBusyPs(l.requestTimePs(fourDw, 0));
+    }
+  }
+
+  /** Adds to the same links the time of one completion carrying {@code payloadBytes} back up: its answer. */
+  void chargeCompletionBack(int payloadBytes) {
+    for (int i = downCount - 1; i >= 0; i--) {
+      Link l = down[i];
+      l.addBusyPs(l.completionTimePs(payloadBytes));
+    }
+  }
+
   /** Adds to every link going down the time of the completions answering {@code len} bytes at {@code address}. */
   void chargeAnswer(long address, int len, int mps) {
     for (int i = 0; i < downCount; i++) {

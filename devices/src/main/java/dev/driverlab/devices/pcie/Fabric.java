@@ -52,6 +52,8 @@ public final class Fabric {
      */
     final ExpressObserver[] expressWrite;
     final ExpressObserver[] expressRead;
+    /** Likewise for a CPU's MMIO read: the MRd going down and its completion coming up. */
+    final ExpressObserver[] expressCpuRead;
 
     Hooks(TlpObserver[] observers, boolean keeping, boolean intercepted) {
       this.observers = observers;
@@ -72,6 +74,8 @@ public final class Fabric {
       this.expressWrite = intercepted ? null : express(observers, LinkDirection.UPSTREAM, TlpType.MWR, null, null);
       this.expressRead = intercepted ? null
           : express(observers, LinkDirection.UPSTREAM, TlpType.MRD, LinkDirection.DOWNSTREAM, TlpType.CPLD);
+      this.expressCpuRead = intercepted ? null
+          : express(observers, LinkDirection.DOWNSTREAM, TlpType.MRD, LinkDirection.UPSTREAM, TlpType.CPLD);
     }
 
     /**
@@ -105,6 +109,14 @@ public final class Fabric {
   /** The transfer the express is moving now, and its links (one simulated CPU drives a machine at a time). */
   private final ExpressDma express = new ExpressDma();
   private final ExpressRoad expressRoad = new ExpressRoad();
+  /**
+   * The same for a CPU's MMIO read, apart: the device model's register handler runs in the middle of
+   * one, and may itself start DMA. {@link #cpuReadInExpress} is set while one is under way (a nested
+   * read, were a handler to make one, takes the TLP road).
+   */
+  private final ExpressDma cpuReadExpress = new ExpressDma();
+  private final ExpressRoad cpuReadRoad = new ExpressRoad();
+  boolean cpuReadInExpress;
 
   public Fabric(VirtualClock clock) {
     this.clock = clock;
@@ -118,6 +130,21 @@ public final class Fabric {
   /** The one {@link ExpressRoad} of this fabric, cleared, to record the transfer at hand's links. */
   ExpressRoad expressRoad() {
     return expressRoad.clear();
+  }
+
+  /** {@link #express()} for a CPU's MMIO read. */
+  ExpressDma cpuReadExpress() {
+    return cpuReadExpress;
+  }
+
+  /** {@link #expressRoad()} for a CPU's MMIO read. */
+  ExpressRoad cpuReadRoad() {
+    return cpuReadRoad.clear();
+  }
+
+  /** The CPU read's road as {@link #cpuReadRoad()}'s walk recorded it. */
+  ExpressRoad cpuReadRoadRecorded() {
+    return cpuReadRoad;
   }
 
   public VirtualClock clock() {

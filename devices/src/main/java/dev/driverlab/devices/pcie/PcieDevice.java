@@ -45,6 +45,16 @@ public final class PcieDevice implements LinkPartner {
     }
   }
 
+  /** The first function (by number) that claims memory {@code address}, or null: the one a memory request goes to. */
+  PciFunction functionClaiming(long address) {
+    for (PciFunction f : functions) {
+      if (f != null && f.claims(address)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
   /** Function {@code fn} (0..7), or null if absent. */
   PciFunction function(int fn) {
     return functions[fn];
@@ -77,11 +87,9 @@ public final class PcieDevice implements LinkPartner {
       return null;
     }
     if (t.isMemory()) {
-      long address = tlp.requestFirstByteAddress();
-      for (PciFunction f : functions) {
-        if (f != null && f.claims(address)) {
-          return f.handleRequest(tlp);
-        }
+      PciFunction f = functionClaiming(tlp.requestFirstByteAddress());
+      if (f != null) {
+        return f.handleRequest(tlp);
       }
       return t.nonPosted() ? Tlp.completion(tlp, tlp.requester(), CplStatus.UR) : null;
     }

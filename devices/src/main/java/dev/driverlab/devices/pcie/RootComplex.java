@@ -177,12 +177,104 @@ public final class RootComplex {
     if (port == null) {
       return allOnes(size);
     }
-    Tlp rd = Tlp.memRead(hostBridge.id(), nextTag(), address, size);
+    int tag = nextTag();
+    ExpressObserver[] watchers = fabric.hooks().expressCpuRead;
+    Endpoint e = watchers == null ? null : cpuReadExpress(watchers, port, tag, address, size);
+    if (e != null) {
+      return cpuReadByExpress(watchers, e, address, size);
+    }
+    Tlp rd = Tlp.memRead(hostBridge.id(), tag, address, size);
     Tlp cpl = port.fromPrimary(rd);
     if (cpl == null || cpl.status() != CplStatus.SC || cpl.payloadLength() == 0) {
       return allOnes(size);
     }
     return cpl.payloadLe((int) (address & 3), size);
+  }
+
+  /*
+   * The MMIO-read express: a CPU load from an Endpoint's BAR without TLP objects, on the same terms
+   * as the DMA express below. Going down, an MRd is routed by address (each bridge's windows, each link
+   * up) to the first function of the card that claims the address; an Endpoint answers a read of 1, 2,
+   * 4 or 8 bytes it claims always the same way, with one successful CplD carrying its model's value,
+   * which goes back up the same links. When that is the road and every observer of MRds going down
+   * and completions going up is an ExpressObserver that admits the read, the express charges each link
+   * the MRd's time, calls the model's handler as the MRd's arrival would, charges the completion's
+   * time, tells the observers, and returns the value. Anything else takes the TLP road.
+   */
+
+  /** The Endpoint a CPU read of {@code size} bytes at {@code address} may take by express; null: take the TLP road. */
+  private Endpoint cpuReadExpress(ExpressObserver[] watchers, Bridge port, int tag, long address, int size) {
+    if (fabric.cpuReadInExpress || (size != 1 && size != 2 && size != 4 && size != 8)
+        || (address & 0xfff) + size > 0x1000) {
+      return null;
+    }
+    ExpressRoad road = fabric.cpuReadRoad();
+    Endpoint e = cpuReadRoad(port, address, road);
+    if (e == null || watchers.length == 0) {
+      return e;
+    }
+    ExpressDma dma = fabric.cpuReadExpress();
+    dma.start(fabric.clock().nowNs(), false, true, hostBridge.id(), tag, address, size);
+    dma.requesterLimits(hostBridge.maxPayloadLimit(), hostBridge.maxReadRequestLimit());
+    for (int i = road.downCount() - 1; i >= 0; i--) {
+      Link l = road.down(i);
+      dma.addUpLink(l.name(), l.port().maxPayloadLimit());
+    }
+    dma.answer(e.id(), 0, RCB);
+    return admitted(watchers, dma) ? e : null;
+  }
+
+  /** The CPU read {@link #cpuReadExpress} admitted, done: the value the completion would bring. */
+  private long cpuReadByExpress(ExpressObserver[] watchers, Endpoint e, long address, int size) {
+    ExpressRoad road = fabric.cpuReadRoadRecorded();
+    road.chargeDownRead((address >>> 32) != 0);
+    long v;
+    fabric.cpuReadInExpress = true;
+    try {
+      v = e.expressBarRead(address, size);
+    } finally {
+      fabric.cpuReadInExpress = false;
+    }
+    road.chargeCompletionBack(4 * (((int) (address & 3) + size + 3) >>> 2));
+    ExpressDma dma = fabric.cpuReadExpress();
+    for (ExpressObserver o : watchers) {
+      o.onExpress(dma);
+    }
+    return v & allOnes(size);
+  }
+
+  /**
+   * Walks the road an MRd for {@code address} takes down from root port {@code port} (which claims it),
+   * making every check it would meet (each bridge's windows, each link up), records each link crossed
+   * in {@code road}, and returns the Endpoint that would answer it, or null if a check fails or the road
+   * holds anything but bridges, links, switches, slots and an Endpoint claiming the address first.
+   */
+  private static Endpoint cpuReadRoad(Bridge port, long address, ExpressRoad road) {
+    Bridge b = port;
+    for (int hops = 0; hops < 64; hops++) {
+      Link l = b.secondaryLink();
+      if (l == null || !l.isUp()) {
+        return null;
+      }
+      road.addDown(l);
+      LinkPartner p = l.partner();
+      if (p instanceof Slot s) {
+        p = s.card();
+      }
+      if (p instanceof Switch sw) {
+        Bridge upstream = sw.upstreamPort();
+        b = upstream.claims(address) ? sw.portClaiming(address) : null;
+        if (b == null) {
+          return null;
+        }
+        continue;
+      }
+      if (p instanceof PcieDevice d && d.functionClaiming(address) instanceof Endpoint e) {
+        return e;
+      }
+      return null;
+    }
+    return null;
   }
 
   /** A CPU store to PCI MMIO: a posted MWr; if nothing claims it, it is dropped. */

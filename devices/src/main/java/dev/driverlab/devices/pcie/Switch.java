@@ -137,7 +137,7 @@ public final class Switch implements LinkPartner {
   }
 
   /** The downstream port whose windows claim {@code address}, or null. */
-  private Bridge portClaiming(long address) {
+  Bridge portClaiming(long address) {
     for (Bridge p : ports) {
       if (p.claims(address)) {
         return p;

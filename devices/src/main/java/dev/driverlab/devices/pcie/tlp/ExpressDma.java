@@ -2,14 +2,18 @@ package dev.driverlab.devices.pcie.tlp;
 
 /**
  * One transfer the fabric moves without TLP objects ({@link ExpressObserver}): an endpoint's memory
- * write (one MWr), or its memory read (one MRd) with the whole answer (the CplDs the Root Complex
- * splits it into). It stands for exactly the TLPs the road would have carried:
+ * write (one MWr), its memory read (one MRd) with the whole answer (the CplDs the Root Complex
+ * splits it into), or a CPU's MMIO load from an endpoint's BAR (one MRd down, one CplD back). It
+ * stands for exactly the TLPs the road would have carried:
  *
  * <pre>
- *   write: MWr, requester, address, length bytes (whole DWs, DW-aligned), up upLink(0) … upLink(n-1)
- *   read:  MRd, requester, tag, address, length bytes, up upLink(0) … upLink(n-1);
- *          then CplD with data for (requester, tag) from completer(), split at answerMps() and the
- *          answerRcb() boundary, down upLink(n-1) … upLink(0)
+ *   write:    MWr, requester, address, length bytes (whole DWs, DW-aligned), up upLink(0) … upLink(n-1)
+ *   read:     MRd, requester, tag, address, length bytes, up upLink(0) … upLink(n-1);
+ *             then CplD with data for (requester, tag) from completer(), split at answerMps() and the
+ *             answerRcb() boundary, down upLink(n-1) … upLink(0)
+ *   cpuRead:  MRd from requester() (the Root Complex), tag, address, length (1, 2, 4 or 8) bytes,
+ *             down upLink(n-1) … upLink(0); then one CplD with the data from completer() (the
+ *             endpoint), up upLink(0) … upLink(n-1)
  * </pre>
  *
  * No ECRC (TD clear), no poisoning, traffic class 0, default attributes, successful completions: the
@@ -19,6 +23,7 @@ package dev.driverlab.devices.pcie.tlp;
 public final class ExpressDma {
   private long timeNs;
   private boolean write;
+  private boolean cpuRead;
   private PcieId requester;
   private int tag;
   private long address;
@@ -34,11 +39,18 @@ public final class ExpressDma {
 
   /** Starts describing a transfer (the fabric's part); links are added with {@link #addUpLink}. */
   public void start(long timeNs, boolean write, PcieId requester, int tag, long address, int length) {
+    start(timeNs, write, false, requester, tag, address, length);
+  }
+
+  /** As above, for a CPU's MMIO read when {@code cpuRead} (then {@code write} is false). */
+  public void start(long timeNs, boolean write, boolean cpuRead, PcieId requester, int tag, long address,
+      int length) {
     // References are stored only when they change: this object lives long, and with G1 every
     // reference stored into an old object costs a card-marking barrier; one transfer after another
     // comes from the same requester over the same links.
     this.timeNs = timeNs;
     this.write = write;
+    this.cpuRead = cpuRead;
     if (this.requester != requester) {
       this.requester = requester;
     }
@@ -91,9 +103,14 @@ public final class ExpressDma {
     return timeNs;
   }
 
-  /** True for a memory write, false for a memory read and its answer. */
+  /** True for an endpoint's memory write, false for a read and its answer. */
   public boolean write() {
     return write;
+  }
+
+  /** True for a CPU's MMIO read of an endpoint (see the class comment): its links are crossed down first. */
+  public boolean cpuRead() {
+    return cpuRead;
   }
 
   public PcieId requester() {
@@ -131,8 +148,9 @@ public final class ExpressDma {
   }
 
   /**
-   * The name of the {@code i}-th link the request crosses going up: 0 is the requester's own link, the
-   * last is the root port's. The name is the link's own String, as {@link TlpObserver#onTlp} passes it.
+   * The name of the {@code i}-th link counted up from the endpoint: 0 is the endpoint's own link, the
+   * last is the root port's (a device's request crosses them in this order, a CPU read in the
+   * reverse). The name is the link's own String, as {@link TlpObserver#onTlp} passes it.
    */
   public String upLink(int i) {
     if (i < 0 || i >= linkCount) {
@@ -179,6 +197,9 @@ public final class ExpressDma {
     if (write) {
       return 0;
     }
+    if (cpuRead) {
+      return 1;
+    }
     int first = firstAnswerBytes();
     int rest = length - first;
     return 1 + (rest + answerMps - 1) / answerMps;
@@ -188,6 +209,9 @@ public final class ExpressDma {
   public int largestAnswerPayload() {
     if (write) {
       return 0;
+    }
+    if (cpuRead) {
+      return lengthDw() * 4;
     }
     int first = firstAnswerBytes();
     int firstPayload = 4 * (((int) (address & 3) + first + 3) >>> 2);
@@ -203,7 +227,7 @@ public final class ExpressDma {
 
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder(write ? "MWr" : "MRd").append(' ').append(requester);
+    StringBuilder sb = new StringBuilder(write ? "MWr" : cpuRead ? "CPU MRd" : "MRd").append(' ').append(requester);
     if (!write) {
       sb.append(" tag ").append(tag);
     }
