@@ -275,6 +275,16 @@ public final class Endpoint extends PciFunction {
     return barRead(bar, address - barBase[bar], size);
   }
 
+  /**
+   * What {@link #handleRequest} does with a write of {@code size} (1, 2, 4 or 8) bytes of
+   * {@code value} at {@code address}, which this function claims: the same handler call. For the Root
+   * Complex's MMIO-write express.
+   */
+  void expressBarWrite(long address, long value, int size) {
+    int bar = barFor(address);
+    barWrite(bar, address - barBase[bar], value, size);
+  }
+
   private void writeBar(int bar, long offset, byte[] p, int at, int len) {
     if ((offset & 3) == 0 && (len & 3) == 0) {
       for (int i = 0; i < len; i += 4) {

@@ -65,6 +65,14 @@ final class ExpressRoad {
     }
   }
 
+  /** Adds to every link going down the time of one write request (3 or 4 DW header, {@code payloadBytes}): a CPU's MWr. */
+  void chargeDownWrite(boolean fourDw, int payloadBytes) {
+    for (int i = 0; i < downCount; i++) {
+      Link l = down[i];
+      l.addBusyPs(l.requestTimePs(fourDw, payloadBytes));
+    }
+  }
+
   /** Adds to the same links the time of one completion carrying {@code payloadBytes} back up: its answer. */
   void chargeCompletionBack(int payloadBytes) {
     for (int i = downCount - 1; i >= 0; i--) {

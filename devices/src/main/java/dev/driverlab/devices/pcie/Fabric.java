@@ -52,8 +52,9 @@ public final class Fabric {
      */
     final ExpressObserver[] expressWrite;
     final ExpressObserver[] expressRead;
-    /** Likewise for a CPU's MMIO read: the MRd going down and its completion coming up. */
+    /** Likewise for a CPU's MMIO read (the MRd going down and its completion coming up), and write. */
     final ExpressObserver[] expressCpuRead;
+    final ExpressObserver[] expressCpuWrite;
 
     Hooks(TlpObserver[] observers, boolean keeping, boolean intercepted) {
       this.observers = observers;
@@ -76,6 +77,7 @@ public final class Fabric {
           : express(observers, LinkDirection.UPSTREAM, TlpType.MRD, LinkDirection.DOWNSTREAM, TlpType.CPLD);
       this.expressCpuRead = intercepted ? null
           : express(observers, LinkDirection.DOWNSTREAM, TlpType.MRD, LinkDirection.UPSTREAM, TlpType.CPLD);
+      this.expressCpuWrite = intercepted ? null : express(observers, LinkDirection.DOWNSTREAM, TlpType.MWR, null, null);
     }
 
     /**
@@ -110,12 +112,12 @@ public final class Fabric {
   private final ExpressDma express = new ExpressDma();
   private final ExpressRoad expressRoad = new ExpressRoad();
   /**
-   * The same for a CPU's MMIO read, apart: the device model's register handler runs in the middle of
-   * one, and may itself start DMA. {@link #cpuReadInExpress} is set while one is under way (a nested
-   * read, were a handler to make one, takes the TLP road).
+   * The same for a CPU's MMIO access, apart: the device model's register handler runs in the middle of
+   * a read, and may itself start DMA. {@link #cpuReadInExpress} is set while a read is under way (a
+   * nested read, were a handler to make one, takes the TLP road).
    */
-  private final ExpressDma cpuReadExpress = new ExpressDma();
-  private final ExpressRoad cpuReadRoad = new ExpressRoad();
+  private final ExpressDma cpuExpress = new ExpressDma();
+  private final ExpressRoad cpuRoad = new ExpressRoad();
   boolean cpuReadInExpress;
 
   public Fabric(VirtualClock clock) {
@@ -132,19 +134,19 @@ public final class Fabric {
     return expressRoad.clear();
   }
 
-  /** {@link #express()} for a CPU's MMIO read. */
-  ExpressDma cpuReadExpress() {
-    return cpuReadExpress;
+  /** {@link #express()} for a CPU's MMIO access. */
+  ExpressDma cpuExpress() {
+    return cpuExpress;
   }
 
-  /** {@link #expressRoad()} for a CPU's MMIO read. */
-  ExpressRoad cpuReadRoad() {
-    return cpuReadRoad.clear();
+  /** {@link #expressRoad()} for a CPU's MMIO access. */
+  ExpressRoad cpuRoad() {
+    return cpuRoad.clear();
   }
 
-  /** The CPU read's road as {@link #cpuReadRoad()}'s walk recorded it. */
-  ExpressRoad cpuReadRoadRecorded() {
-    return cpuReadRoad;
+  /** The CPU access's road as {@link #cpuRoad()}'s walk recorded it. */
+  ExpressRoad cpuRoadRecorded() {
+    return cpuRoad;
   }
 
   public VirtualClock clock() {

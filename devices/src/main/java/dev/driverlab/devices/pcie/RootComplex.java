@@ -192,7 +192,8 @@ public final class RootComplex {
   }
 
   /*
-   * The MMIO-read express: a CPU load from an Endpoint's BAR without TLP objects, on the same terms
+   * The MMIO-read express: a CPU load from an Endpoint's BAR without TLP objects (and a store, below),
+   * on the same terms
    * as the DMA express below. Going down, an MRd is routed by address (each bridge's windows, each link
    * up) to the first function of the card that claims the address; an Endpoint answers a read of 1, 2,
    * 4 or 8 bytes it claims always the same way, with one successful CplD carrying its model's value,
@@ -208,13 +209,13 @@ public final class RootComplex {
         || (address & 0xfff) + size > 0x1000) {
       return null;
     }
-    ExpressRoad road = fabric.cpuReadRoad();
-    Endpoint e = cpuReadRoad(port, address, road);
+    ExpressRoad road = fabric.cpuRoad();
+    Endpoint e = mmioRoad(port, address, road);
     if (e == null || watchers.length == 0) {
       return e;
     }
-    ExpressDma dma = fabric.cpuReadExpress();
-    dma.start(fabric.clock().nowNs(), false, true, hostBridge.id(), tag, address, size);
+    ExpressDma dma = fabric.cpuExpress();
+    dma.start(fabric.clock().nowNs(), ExpressDma.Kind.CPU_READ, hostBridge.id(), tag, address, size);
     dma.requesterLimits(hostBridge.maxPayloadLimit(), hostBridge.maxReadRequestLimit());
     for (int i = road.downCount() - 1; i >= 0; i--) {
       Link l = road.down(i);
@@ -226,7 +227,7 @@ public final class RootComplex {
 
   /** The CPU read {@link #cpuReadExpress} admitted, done: the value the completion would bring. */
   private long cpuReadByExpress(ExpressObserver[] watchers, Endpoint e, long address, int size) {
-    ExpressRoad road = fabric.cpuReadRoadRecorded();
+    ExpressRoad road = fabric.cpuRoadRecorded();
     road.chargeDownRead((address >>> 32) != 0);
     long v;
     fabric.cpuReadInExpress = true;
@@ -236,7 +237,7 @@ public final class RootComplex {
       fabric.cpuReadInExpress = false;
     }
     road.chargeCompletionBack(4 * (((int) (address & 3) + size + 3) >>> 2));
-    ExpressDma dma = fabric.cpuReadExpress();
+    ExpressDma dma = fabric.cpuExpress();
     for (ExpressObserver o : watchers) {
       o.onExpress(dma);
     }
@@ -244,12 +245,46 @@ public final class RootComplex {
   }
 
   /**
-   * Walks the road an MRd for {@code address} takes down from root port {@code port} (which claims it),
-   * making every check it would meet (each bridge's windows, each link up), records each link crossed
+   * The MMIO-write express (as the read's above, for a posted MWr): true if the store was delivered
+   * to the Endpoint's handler, false if nothing was done.
+   */
+  private boolean cpuWriteByExpress(ExpressObserver[] watchers, Bridge port, long address, long value, int size) {
+    if (fabric.cpuReadInExpress || (size != 1 && size != 2 && size != 4 && size != 8)
+        || (address & 0xfff) + size > 0x1000) {
+      return false; // (a store from a handler in the middle of an express read: the road is in use)
+    }
+    ExpressRoad road = fabric.cpuRoad();
+    Endpoint e = mmioRoad(port, address, road);
+    if (e == null) {
+      return false;
+    }
+    ExpressDma dma = fabric.cpuExpress();
+    if (watchers.length != 0) {
+      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.CPU_WRITE, hostBridge.id(), 0, address, size);
+      dma.requesterLimits(hostBridge.maxPayloadLimit(), hostBridge.maxReadRequestLimit());
+      for (int i = road.downCount() - 1; i >= 0; i--) {
+        Link l = road.down(i);
+        dma.addUpLink(l.name(), l.port().maxPayloadLimit());
+      }
+      if (!admitted(watchers, dma)) {
+        return false;
+      }
+    }
+    road.chargeDownWrite((address >>> 32) != 0, 4 * (((int) (address & 3) + size + 3) >>> 2));
+    for (ExpressObserver o : watchers) {
+      o.onExpress(dma); // as a TLP is shown before it moves on
+    }
+    e.expressBarWrite(address, value & allOnes(size), size);
+    return true;
+  }
+
+  /**
+   * Walks the road an MRd or MWr for {@code address} takes down from root port {@code port} (which
+   * claims it), making every check it would meet (each bridge's windows, each link up), records each link crossed
    * in {@code road}, and returns the Endpoint that would answer it, or null if a check fails or the road
    * holds anything but bridges, links, switches, slots and an Endpoint claiming the address first.
    */
-  private static Endpoint cpuReadRoad(Bridge port, long address, ExpressRoad road) {
+  private static Endpoint mmioRoad(Bridge port, long address, ExpressRoad road) {
     Bridge b = port;
     for (int hops = 0; hops < 64; hops++) {
       Link l = b.secondaryLink();
@@ -281,6 +316,10 @@ public final class RootComplex {
   public void mmioWrite(long address, long value, int size) {
     Bridge port = portClaiming(address);
     if (port == null) {
+      return;
+    }
+    ExpressObserver[] watchers = fabric.hooks().expressCpuWrite;
+    if (watchers != null && cpuWriteByExpress(watchers, port, address, value, size)) {
       return;
     }
     port.fromPrimary(Tlp.memWriteLe(hostBridge.id(), address, value, size));
@@ -514,7 +553,7 @@ public final class RootComplex {
     boolean fourDw = (address >>> 32) != 0;
     ExpressDma dma = watchers.length == 0 ? null : fabric.express();
     if (dma != null) {
-      dma.start(fabric.clock().nowNs(), true, requester.id(), 0, address, len);
+      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_WRITE, requester.id(), 0, address, len);
       dma.requesterLimits(requester.maxPayloadLimit(), requester.maxReadRequestLimit());
     }
     ExpressRoad road = fabric.expressRoad();
@@ -550,7 +589,7 @@ public final class RootComplex {
     boolean fourDw = (address >>> 32) != 0;
     ExpressDma dma = watchers.length == 0 ? null : fabric.express();
     if (dma != null) {
-      dma.start(fabric.clock().nowNs(), false, requester, tag, address, len);
+      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_READ, requester, tag, address, len);
       dma.requesterLimits(self.maxPayloadLimit(), self.maxReadRequestLimit());
     }
     ExpressRoad road = fabric.expressRoad();

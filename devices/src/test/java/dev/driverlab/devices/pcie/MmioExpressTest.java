@@ -125,6 +125,40 @@ class MmioExpressTest {
   }
 
   @Test
+  void writesByExpressEqualTheTlpRoadWithTheCheckerOn() throws Exception {
+    FabricTest.Scratch a = new FabricTest.Scratch();
+    FabricTest.Scratch b = new FabricTest.Scratch();
+    Machine ma = Machine.createDefault();
+    Machine mb = Machine.createDefault();
+    long bar = bootedBar(ma, a);
+    assertEquals(bar, bootedBar(mb, b));
+    TlpProtocolChecker ca = TlpProtocolChecker.install(ma);
+    TlpProtocolChecker.install(mb);
+    Counting counted = new Counting();
+    ma.fabric().addObserver(counted);
+    mb.fabric().addObserver((t, dir, link, tlp) -> { });
+    long[] busyBefore = busy(ma);
+
+    for (Machine m : List.of(ma, mb)) {
+      m.write(bar, 0x1122_3344_5566_7788L, 8);
+      m.write(bar + 8, 0xffff_ffff_aabb_ccddL, 4); // the store carries only its 4 bytes
+      m.write(bar + 16 + 3, 0x1_23L, 1);
+      m.write(bar + 24 + 6, 0xbeefL, 2);
+    }
+
+    assertArrayEquals(b.regs, a.regs);
+    assertEquals(0x1122_3344_5566_7788L, a.regs[0]);
+    assertEquals(0xaabb_ccddL, a.regs[1]);
+    assertEquals(0x23L, a.regs[2]);
+    assertEquals(0xbeefL, a.regs[3]);
+    assertArrayEquals(busy(mb), busy(ma));
+    assertFalse(java.util.Arrays.equals(busyBefore, busy(ma)), "the stores took link time");
+    assertEquals(4, counted.express.size());
+    assertTrue(counted.express.get(0).startsWith("CPU MWr 00:00.0 0x"), counted.express.get(0));
+    assertEquals(List.of(), ca.violations());
+  }
+
+  @Test
   void anObserverThatDoesNotAdmitGetsTheTlps() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
     Machine m = Machine.createDefault();

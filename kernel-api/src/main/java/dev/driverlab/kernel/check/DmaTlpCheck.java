@@ -194,7 +194,7 @@ public final class DmaTlpCheck implements ExpressObserver {
 
   @Override
   public void onExpress(ExpressDma dma) {
-    if (!dma.cpuRead() && dma.linkCount() != 0 && isRootLink(dma.upLink(dma.linkCount() - 1))) {
+    if (!dma.fromCpu() && dma.linkCount() != 0 && isRootLink(dma.upLink(dma.linkCount() - 1))) {
       check(dma.requester(), dma.write(), dma.address(), dma.length());
     }
   }

@@ -327,7 +327,8 @@ public final class TlpProtocolChecker implements ExpressObserver {
 
   /*
    * The express (ExpressObserver): a device's memory write, its memory read with the whole answer, or
-   * a CPU's MMIO read of an endpoint with its completion, moved without TLP objects. The checker takes it only when the TLPs would break no rule here, so
+   * a CPU's MMIO access of an endpoint (a read with its completion, or a write), moved without TLP
+   * objects. The checker takes it only when the TLPs would break no rule here, so
    * every report keeps the text of the TLP that broke the rule (the transfer then takes the TLP road).
    * Their headers are right by construction (the Endpoint and the Root Complex build them: Byte Count,
    * Lower Address, Length, the 4 KiB and RCB splits), which leaves the limits a misconfiguration can
@@ -383,7 +384,7 @@ public final class TlpProtocolChecker implements ExpressObserver {
     // and completed at once: nothing waits).
     lastNs = dma.timeNs();
     for (int i = 0, n = dma.linkCount(); i < n; i++) {
-      state(dma.upLink(dma.cpuRead() ? n - 1 - i : i)); // a CPU's read crosses the root port's link first
+      state(dma.upLink(dma.fromCpu() ? n - 1 - i : i)); // a CPU's request crosses the root port's link first
     }
     if (!dma.write()) {
       requestOrder += dma.linkCount();

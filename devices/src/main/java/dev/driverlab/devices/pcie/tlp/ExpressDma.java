@@ -3,17 +3,20 @@ package dev.driverlab.devices.pcie.tlp;
 /**
  * One transfer the fabric moves without TLP objects ({@link ExpressObserver}): an endpoint's memory
  * write (one MWr), its memory read (one MRd) with the whole answer (the CplDs the Root Complex
- * splits it into), or a CPU's MMIO load from an endpoint's BAR (one MRd down, one CplD back). It
+ * splits it into), or a CPU's MMIO load or store at an endpoint's BAR (one MRd down and one CplD
+ * back, or one MWr down). It
  * stands for exactly the TLPs the road would have carried:
  *
  * <pre>
- *   write:    MWr, requester, address, length bytes (whole DWs, DW-aligned), up upLink(0) … upLink(n-1)
- *   read:     MRd, requester, tag, address, length bytes, up upLink(0) … upLink(n-1);
- *             then CplD with data for (requester, tag) from completer(), split at answerMps() and the
- *             answerRcb() boundary, down upLink(n-1) … upLink(0)
- *   cpuRead:  MRd from requester() (the Root Complex), tag, address, length (1, 2, 4 or 8) bytes,
- *             down upLink(n-1) … upLink(0); then one CplD with the data from completer() (the
- *             endpoint), up upLink(0) … upLink(n-1)
+ *   device write: MWr, requester, address, length bytes (whole DWs, DW-aligned), up upLink(0) … upLink(n-1)
+ *   device read:  MRd, requester, tag, address, length bytes, up upLink(0) … upLink(n-1);
+ *                 then CplD with data for (requester, tag) from completer(), split at answerMps()
+ *                 and the answerRcb() boundary, down upLink(n-1) … upLink(0)
+ *   CPU read:  MRd from requester() (the Root Complex), tag, address, length (1, 2, 4 or 8) bytes,
+ *              down upLink(n-1) … upLink(0); then one CplD with the data from completer() (the
+ *              endpoint), up upLink(0) … upLink(n-1)
+ *   CPU write: MWr from requester() (the Root Complex), address, length (1, 2, 4 or 8) bytes,
+ *              down upLink(n-1) … upLink(0)
  * </pre>
  *
  * No ECRC (TD clear), no poisoning, traffic class 0, default attributes, successful completions: the
@@ -21,9 +24,20 @@ package dev.driverlab.devices.pcie.tlp;
  * transfer: an observer reads it during its call and keeps nothing of it but primitives.
  */
 public final class ExpressDma {
+  /** What a transfer is (see the class comment). */
+  public enum Kind {
+    /** An endpoint's MWr going up. */
+    DEVICE_WRITE,
+    /** An endpoint's MRd going up, and its answer coming down. */
+    DEVICE_READ,
+    /** A CPU's MRd going down to an endpoint's BAR, and its one completion coming up. */
+    CPU_READ,
+    /** A CPU's MWr (posted) going down to an endpoint's BAR. */
+    CPU_WRITE
+  }
+
   private long timeNs;
-  private boolean write;
-  private boolean cpuRead;
+  private Kind kind = Kind.DEVICE_WRITE;
   private PcieId requester;
   private int tag;
   private long address;
@@ -38,19 +52,12 @@ public final class ExpressDma {
   private int roadMps;
 
   /** Starts describing a transfer (the fabric's part); links are added with {@link #addUpLink}. */
-  public void start(long timeNs, boolean write, PcieId requester, int tag, long address, int length) {
-    start(timeNs, write, false, requester, tag, address, length);
-  }
-
-  /** As above, for a CPU's MMIO read when {@code cpuRead} (then {@code write} is false). */
-  public void start(long timeNs, boolean write, boolean cpuRead, PcieId requester, int tag, long address,
-      int length) {
+  public void start(long timeNs, Kind kind, PcieId requester, int tag, long address, int length) {
     // References are stored only when they change: this object lives long, and with G1 every
     // reference stored into an old object costs a card-marking barrier; one transfer after another
     // comes from the same requester over the same links.
     this.timeNs = timeNs;
-    this.write = write;
-    this.cpuRead = cpuRead;
+    this.kind = kind;
     if (this.requester != requester) {
       this.requester = requester;
     }
@@ -103,14 +110,18 @@ public final class ExpressDma {
     return timeNs;
   }
 
-  /** True for an endpoint's memory write, false for a read and its answer. */
-  public boolean write() {
-    return write;
+  public Kind kind() {
+    return kind;
   }
 
-  /** True for a CPU's MMIO read of an endpoint (see the class comment): its links are crossed down first. */
-  public boolean cpuRead() {
-    return cpuRead;
+  /** True for a memory write (an endpoint's or a CPU's: no answer), false for a read and its answer. */
+  public boolean write() {
+    return kind == Kind.DEVICE_WRITE || kind == Kind.CPU_WRITE;
+  }
+
+  /** True for a CPU's MMIO access of an endpoint: its request crosses the root port's link first. */
+  public boolean fromCpu() {
+    return kind == Kind.CPU_READ || kind == Kind.CPU_WRITE;
   }
 
   public PcieId requester() {
@@ -194,10 +205,10 @@ public final class ExpressDma {
 
   /** How many completions answer the read (0 for a write): the first ends on an RCB boundary, the rest carry MPS but the last. */
   public int answerCompletions() {
-    if (write) {
+    if (write()) {
       return 0;
     }
-    if (cpuRead) {
+    if (kind == Kind.CPU_READ) {
       return 1;
     }
     int first = firstAnswerBytes();
@@ -207,10 +218,10 @@ public final class ExpressDma {
 
   /** The largest payload among the answer's completions, in bytes (whole DWs; 0 for a write). */
   public int largestAnswerPayload() {
-    if (write) {
+    if (write()) {
       return 0;
     }
-    if (cpuRead) {
+    if (kind == Kind.CPU_READ) {
       return lengthDw() * 4;
     }
     int first = firstAnswerBytes();
@@ -227,13 +238,14 @@ public final class ExpressDma {
 
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder(write ? "MWr" : cpuRead ? "CPU MRd" : "MRd").append(' ').append(requester);
-    if (!write) {
+    StringBuilder sb = new StringBuilder(fromCpu() ? "CPU " : "").append(write() ? "MWr" : "MRd").append(' ')
+        .append(requester);
+    if (!write()) {
       sb.append(" tag ").append(tag);
     }
-    sb.append(String.format(" %#x +%d up", address, length));
+    sb.append(String.format(" %#x +%d %s", address, length, fromCpu() ? "down" : "up"));
     for (int i = 0; i < linkCount; i++) {
-      sb.append(' ').append(upLinks[i]);
+      sb.append(' ').append(upLinks[fromCpu() ? linkCount - 1 - i : i]);
     }
     return sb.toString();
   }
