@@ -481,20 +481,27 @@ public final class Endpoint extends PciFunction {
     }
     int mrrs = maxReadRequestBytes();
     int first = tagCounter;
+    Link up = upstreamLink();
     try {
       while (len > 0) {
         int n = (int) Math.min(len, Math.min(mrrs, 4096 - (address & 4095)));
         int tag = tagCounter++ & 0xff;
         ReadSlot s = slots[tag];
+        // The express moves the request and its answer without TLP objects when nothing needs them
+        // (see RootComplex.expressRead), straight into dst: no slot is needed, unless the tag's holds
+        // a read still waiting, which the MRd's slot would end. Otherwise the MRd, by its slot.
+        if ((s == null || !s.outstanding) && up != null
+            && RootComplex.expressRead(up, id(), tag, address, dst, off, n, this)) {
+          address += n;
+          off += n;
+          len -= n;
+          continue;
+        }
         if (s == null) {
           s = slots[tag] = new ReadSlot();
         }
         s.start(dst, off, n);
-        // The express moves the request and its answer without TLP objects when nothing needs them
-        // (see RootComplex.expressRead); otherwise, or if anything on the road is not plain, the MRd.
-        Link up = upstreamLink();
-        CplStatus sent = up != null && RootComplex.expressRead(up, id(), tag, address, n, this)
-            ? CplStatus.SC : sendUpstream(Tlp.memRead(id(), tag, address, n));
+        CplStatus sent = sendUpstream(Tlp.memRead(id(), tag, address, n));
         s.outstanding = false;
         int status = s.status != 0 ? s.status : statusCode(sent);
         if (s.poisoned) {

@@ -576,11 +576,12 @@ public final class RootComplex {
   }
 
   /**
-   * The DMA express for an Endpoint's memory read of {@code len} bytes at {@code address} with
-   * {@code tag}, its slot started, sent up {@code link} by {@code requester}; true if the request went
-   * up and its answer came down, false if nothing was done.
+   * The DMA express for Endpoint {@code self}'s memory read of {@code len} bytes at {@code address}
+   * into {@code dst[off, off+len)} with {@code tag}, sent up {@code link} by {@code requester}; true if
+   * the request went up and its answer came down into {@code dst}, false if nothing was done.
    */
-  static boolean expressRead(Link link, PcieId requester, int tag, long address, int len, Endpoint self) {
+  static boolean expressRead(Link link, PcieId requester, int tag, long address, byte[] dst, int off, int len,
+      Endpoint self) {
     Fabric fabric = link.fabric();
     ExpressObserver[] watchers = fabric.hooks().expressRead;
     if (watchers == null || len <= 0) {
@@ -605,8 +606,8 @@ public final class RootComplex {
     }
     int at = SparseRam.backingIndex(address - rc.dmaRamBase);
     int mps = port.maxPayloadBytes();
-    if (readDataRoad(port, requester, road) != self || !self.canTakeReadData(tag, len)) {
-      return false;
+    if (off < 0 || off > dst.length - len || readDataRoad(port, requester, road) != self) {
+      return false; // (a buffer too small: the TLP road reports it)
     }
     if (dma != null) {
       dma.answer(rc.hostBridge.id(), mps, RCB);
@@ -619,7 +620,7 @@ public final class RootComplex {
     for (ExpressObserver o : watchers) {
       o.onExpress(dma);
     }
-    self.readDataArrived(tag, backing, at, len);
+    System.arraycopy(backing, at, dst, off, len); // what the completions would have copied, in order
     return true;
   }
 
