@@ -147,7 +147,7 @@ public final class Link {
 
   /**
    * What {@link #timePs} gives for a completion (3 DW header, no ECRC) carrying {@code payloadBytes}
-   * (whole DWs, 4..4096): the same table, the same value. For the Root Complex's read-data burst.
+   * (whole DWs, 4..4096): the same table, the same value. For the express roads (ExpressRoad).
    */
   long completionTimePs(int payloadBytes) {
     return requestTimePs(false, payloadBytes); // a completion's header is 3 DW, as a low request's
@@ -155,7 +155,7 @@ public final class Link {
 
   /**
    * What {@link #timePs} gives for a memory request (no ECRC) with a 4 DW header or not, carrying
-   * {@code payloadBytes} (whole DWs, 0 for a read): the same table, the same value. For the DMA express.
+   * {@code payloadBytes} (whole DWs, 0 for a read): the same table, the same value. For the express roads.
    */
   long requestTimePs(boolean fourDw, int payloadBytes) {
     long[] table = fourDw ? timePs4Dw : timePs3Dw;
@@ -221,7 +221,7 @@ public final class Link {
     return fabric;
   }
 
-  /** Adds traffic this link carried without a TLP object crossing it (the read-data burst). */
+  /** Adds traffic this link carried without a TLP object crossing it (the express roads). */
   void addBusyPs(long ps) {
     busyPs += ps;
   }
