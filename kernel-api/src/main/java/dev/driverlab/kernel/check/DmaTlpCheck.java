@@ -24,8 +24,10 @@ import java.util.regex.Pattern;
 /**
  * Joins what a device really does on the bus with what its driver told the DMA API. DriverLab sees
  * both sides: every memory request an endpoint sends upstream is checked against the live DMA regions
- * ({@link DmaCore}) when it crosses the root port's link (every upstream request crosses exactly one),
- * and the device's refused attempts (Bus Master Enable clear) are read from the fabric's error lines.
+ * ({@link DmaCore}) when it crosses the root port's link (every upstream request crosses exactly one;
+ * a transfer the fabric moves without TLP objects is told once, as an {@link ExpressDma}, and checked
+ * the same way), and the device's refused attempts (Bus Master Enable clear) are read from the
+ * fabric's error lines.
  *
  * <pre>
  *  device MRd / MWr (not an MSI write to 0xFEEx_xxxx), bus address A, n bytes
