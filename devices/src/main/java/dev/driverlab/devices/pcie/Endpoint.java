@@ -484,7 +484,9 @@ public final class Endpoint extends PciFunction {
     Link up = upstreamLink();
     try {
       while (len > 0) {
-        int n = (int) Math.min(len, Math.min(mrrs, 4096 - (address & 4095)));
+        // At most MRRS counted in whole DWs from the DW the address sits in: the MRd's Length covers
+        // (address & 3) bytes before the first one asked for.
+        int n = (int) Math.min(len, Math.min(mrrs - (address & 3), 4096 - (address & 4095)));
         int tag = tagCounter++ & 0xff;
         ReadSlot s = slots[tag];
         // The express moves the request and its answer without TLP objects when nothing needs them
@@ -597,7 +599,7 @@ public final class Endpoint extends PciFunction {
     Link up = upstreamLink();
     DmaResult result = DmaResult.OK;
     while (len > 0) {
-      int n = (int) Math.min(len, Math.min(mps, 4096 - (address & 4095)));
+      int n = (int) Math.min(len, Math.min(mps - (address & 3), 4096 - (address & 4095))); // (as dmaRead's)
       // The MWr reads src in place (a view, no copy): the send returns once the Root Complex has
       // written RAM, and the model's buffer does not change during the call. If the wire would copy
       // it anyway (someone keeps TLPs), it is copied here once instead.
