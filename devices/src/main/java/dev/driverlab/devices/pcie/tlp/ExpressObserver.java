@@ -3,9 +3,10 @@ package dev.driverlab.devices.pcie.tlp;
 /**
  * An observer that can also watch DMA the fabric moves without TLP objects: the "express".
  *
- * <p>An endpoint's memory write, or its memory read with the whole answer, is built as TLPs and walked
- * link by link only when something needs them. When no interceptor is registered and every observer
- * that would see those TLPs is an {@code ExpressObserver} that {@linkplain #admits admits} the transfer,
+ * <p>An endpoint's memory write, its memory read with the whole answer, or a CPU's MMIO load or store
+ * at an endpoint's BAR, is built as TLPs and walked link by link only when something needs them. When
+ * no interceptor is registered and every observer that would see those TLPs is an
+ * {@code ExpressObserver} that {@linkplain #admits admits} the transfer,
  * the fabric instead makes every check the TLPs would meet on their road, charges each link the same
  * per-TLP times, moves the bytes, and tells the observers once ({@link #onExpress}). An observer that
  * is not an {@code ExpressObserver} (a trace, a recorder) therefore sees every TLP, as always.
