@@ -179,7 +179,7 @@ public final class RootComplex {
     }
     int tag = nextTag();
     ExpressObserver[] watchers = fabric.hooks().expressCpuRead;
-    Endpoint e = watchers == null ? null : cpuReadExpress(watchers, port, tag, address, size);
+    Endpoint e = watchers == null ? null : cpuExpress(watchers, ExpressDma.Kind.CPU_READ, port, tag, address, size);
     if (e != null) {
       return cpuReadByExpress(watchers, e, address, size);
     }
@@ -203,11 +203,16 @@ public final class RootComplex {
    * time, tells the observers, and returns the value. Anything else takes the TLP road.
    */
 
-  /** The Endpoint a CPU read of {@code size} bytes at {@code address} may take by express; null: take the TLP road. */
-  private Endpoint cpuReadExpress(ExpressObserver[] watchers, Bridge port, int tag, long address, int size) {
+  /**
+   * The Endpoint a CPU access ({@code kind}) of {@code size} bytes at {@code address} may take by
+   * express, its road recorded in the fabric's {@link Fabric#cpuRoad} and, with watchers, the access
+   * in its {@link Fabric#cpuExpress}; null: take the TLP road.
+   */
+  private Endpoint cpuExpress(ExpressObserver[] watchers, ExpressDma.Kind kind, Bridge port, int tag,
+      long address, int size) {
     if (fabric.cpuReadInExpress || (size != 1 && size != 2 && size != 4 && size != 8)
         || (address & 0xfff) + size > 0x1000) {
-      return null;
+      return null; // (an access from a handler in the middle of an express read: the road is in use)
     }
     ExpressRoad road = fabric.cpuRoad();
     Endpoint e = mmioRoad(port, address, road);
@@ -215,7 +220,7 @@ public final class RootComplex {
       return e;
     }
     ExpressDma dma = fabric.cpuExpress();
-    dma.start(fabric.clock().nowNs(), ExpressDma.Kind.CPU_READ, hostBridge.id(), tag, address, size);
+    dma.start(fabric.clock().nowNs(), kind, hostBridge.id(), tag, address, size);
     dma.requesterLimits(hostBridge.maxPayloadLimit(), hostBridge.maxReadRequestLimit());
     for (int i = road.downCount() - 1; i >= 0; i--) {
       Link l = road.down(i);
@@ -225,7 +230,7 @@ public final class RootComplex {
     return admitted(watchers, dma) ? e : null;
   }
 
-  /** The CPU read {@link #cpuReadExpress} admitted, done: the value the completion would bring. */
+  /** The CPU read {@link #cpuExpress} admitted, done: the value the completion would bring. */
   private long cpuReadByExpress(ExpressObserver[] watchers, Endpoint e, long address, int size) {
     ExpressRoad road = fabric.cpuRoadRecorded();
     road.chargeDownRead((address >>> 32) != 0);
@@ -249,28 +254,12 @@ public final class RootComplex {
    * to the Endpoint's handler, false if nothing was done.
    */
   private boolean cpuWriteByExpress(ExpressObserver[] watchers, Bridge port, long address, long value, int size) {
-    if (fabric.cpuReadInExpress || (size != 1 && size != 2 && size != 4 && size != 8)
-        || (address & 0xfff) + size > 0x1000) {
-      return false; // (a store from a handler in the middle of an express read: the road is in use)
-    }
-    ExpressRoad road = fabric.cpuRoad();
-    Endpoint e = mmioRoad(port, address, road);
+    Endpoint e = cpuExpress(watchers, ExpressDma.Kind.CPU_WRITE, port, 0, address, size);
     if (e == null) {
       return false;
     }
     ExpressDma dma = fabric.cpuExpress();
-    if (watchers.length != 0) {
-      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.CPU_WRITE, hostBridge.id(), 0, address, size);
-      dma.requesterLimits(hostBridge.maxPayloadLimit(), hostBridge.maxReadRequestLimit());
-      for (int i = road.downCount() - 1; i >= 0; i--) {
-        Link l = road.down(i);
-        dma.addUpLink(l.name(), l.port().maxPayloadLimit());
-      }
-      if (!admitted(watchers, dma)) {
-        return false;
-      }
-    }
-    road.chargeDownWrite((address >>> 32) != 0, 4 * (((int) (address & 3) + size + 3) >>> 2));
+    fabric.cpuRoadRecorded().chargeDownWrite((address >>> 32) != 0, 4 * (((int) (address & 3) + size + 3) >>> 2));
     for (ExpressObserver o : watchers) {
       o.onExpress(dma); // as a TLP is shown before it moves on
     }
