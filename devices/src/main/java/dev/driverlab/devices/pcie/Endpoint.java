@@ -482,6 +482,14 @@ public final class Endpoint extends PciFunction {
     int mrrs = maxReadRequestBytes();
     int first = tagCounter;
     Link up = upstreamLink();
+    if (up != null) {
+      // Nothing watching at all: the whole read at once (RootComplex.expressReadRun), its MRds' tags used.
+      int requests = RootComplex.expressReadRun(up, id(), address, dst, off, len, mrrs, this);
+      if (requests > 0) {
+        tagCounter += requests;
+        return DmaResult.OK;
+      }
+    }
     try {
       while (len > 0) {
         // At most MRRS counted in whole DWs from the DW the address sits in: the MRd's Length covers
@@ -564,6 +572,20 @@ public final class Endpoint extends PciFunction {
   }
 
   /**
+   * Whether the next {@code n} tags a read would take hold no read still waiting (so each MRd of the
+   * read would take the express; see dmaRead).
+   */
+  boolean tagsFree(int n) {
+    for (int i = 0, m = Math.min(n, 256); i < m; i++) { // past 256 the tags come round again
+      ReadSlot s = slots[(tagCounter + i) & 0xff];
+      if (s != null && s.outstanding) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Whether the whole answer to this function's read with {@code tag}, {@code len} bytes, may arrive
    * as one burst ({@link #readDataArrived}) instead of completion by completion: the read is
    * outstanding, asked for exactly {@code len} bytes, has received nothing yet, and its buffer holds
@@ -597,6 +619,10 @@ public final class Endpoint extends PciFunction {
     int mps = maxPayloadBytes();
     boolean views = !fabric.ownsPayloadsOnTheWire();
     Link up = upstreamLink();
+    if (views && up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0
+        && RootComplex.expressWriteRun(up, this, address, src, off, len, mps)) {
+      return DmaResult.OK; // nothing watching at all: the whole write at once
+    }
     DmaResult result = DmaResult.OK;
     while (len > 0) {
       int n = (int) Math.min(len, Math.min(mps - (address & 3), 4096 - (address & 4095))); // (as dmaRead's)

@@ -13,6 +13,18 @@ final class ExpressRoad {
   private Link[] down = new Link[4];
   private int downCount;
 
+  /** A transfer's requests as runs of equal sizes (see RootComplex's runs): sizes and counts. */
+  private final int[] runSizes = new int[8];
+  private final int[] runCounts = new int[8];
+
+  int[] runSizes() {
+    return runSizes;
+  }
+
+  int[] runCounts() {
+    return runCounts;
+  }
+
   /** Forgets the last transfer's links. */
   ExpressRoad clear() {
     upCount = 0;
@@ -78,6 +90,39 @@ final class ExpressRoad {
     for (int i = downCount - 1; i >= 0; i--) {
       Link l = down[i];
       l.addBusyPs(l.completionTimePs(payloadBytes));
+    }
+  }
+
+  /**
+   * Adds to every link going up the time of {@code counts[i]} requests carrying {@code sizes[i]} bytes
+   * each ({@code sizes} null: reads, no data), for the first {@code runs} runs.
+   */
+  void chargeRequests(boolean fourDw, int[] sizes, int[] counts, int runs) {
+    for (int i = 0; i < upCount; i++) {
+      Link l = up[i];
+      long ps = 0;
+      for (int r = 0; r < runs; r++) {
+        ps += counts[r] * l.requestTimePs(fourDw, sizes == null ? 0 : sizes[r]);
+      }
+      l.addBusyPs(ps);
+    }
+  }
+
+  /**
+   * Adds to every link going down the time of the answers to {@code count} reads of {@code len} bytes
+   * each, back to back from {@code address}: one answer's time times the count when every read starts
+   * at the same place in its RCB block, else read by read.
+   */
+  void chargeAnswers(long address, int len, int mps, int count) {
+    if (len % RootComplex.RCB == 0) {
+      for (int i = 0; i < downCount; i++) {
+        Link l = down[i];
+        l.addBusyPs(count * l.answerTimePs(address, len, mps));
+      }
+      return;
+    }
+    for (int k = 0; k < count; k++) {
+      chargeAnswer(address + (long) k * len, len, mps);
     }
   }
 

@@ -613,6 +613,114 @@ public final class RootComplex {
     return true;
   }
 
+  /*
+   * A whole transfer at once: when nothing at all watches a device's memory requests or their answers
+   * (no observer of them, no interceptor), the express for each of a transfer's MWrs (or MRds) in turn
+   * would only walk the same road again, charge each link the same times and move the next bytes. The
+   * runs below do that once for the whole transfer: the road checked once for the whole range (RAM
+   * holds all of it, no MSI address in it, the IOMMU off, no 4 GiB line crossed, so every request's
+   * header has the same size), each link charged the sum of the requests' (and answers') times, the
+   * bytes moved in one copy. They are taken only where each request's own express would have been.
+   */
+
+  /** The pieces a transfer of {@code len} bytes at {@code address} is cut into at {@code limit} and 4 KiB, as Endpoint cuts them. */
+  private static int pieces(long address, int len, int limit, int[] sizes, int[] counts) {
+    int runs = 0;
+    long a = address;
+    int rem = len;
+    while (rem > 0) {
+      int n = (int) Math.min(rem, Math.min(limit - (a & 3), 4096 - (a & 4095)));
+      if (runs > 0 && sizes[runs - 1] == n) {
+        counts[runs - 1]++;
+      } else {
+        if (runs == sizes.length) {
+          return -1; // too many shapes: each request by its own express
+        }
+        sizes[runs] = n;
+        counts[runs++] = 1;
+      }
+      a += n;
+      rem -= n;
+    }
+    return runs;
+  }
+
+  /**
+   * All of Endpoint {@code requester}'s write of {@code src[off, off+len)} at {@code address}
+   * (DW-aligned, whole DWs), cut at {@code mps} and 4 KiB, in one go when nothing watches; true if
+   * delivered, false if nothing was done.
+   */
+  static boolean expressWriteRun(Link link, PciFunction requester, long address, byte[] src, int off, int len,
+      int mps) {
+    Fabric fabric = link.fabric();
+    ExpressObserver[] watchers = fabric.hooks().expressWrite;
+    if (watchers == null || watchers.length != 0 || (address >>> 32) != ((address + len - 1) >>> 32)) {
+      return false;
+    }
+    ExpressRoad road = fabric.expressRoad();
+    Bridge port = Bridge.rootPortAbove(link, road, null);
+    RootComplex rc = port == null ? null : port.rootComplex();
+    if (rc == null || rc.iommu.enabled()
+        || (address < Firmware.MSI_BASE + Firmware.MSI_SIZE && address + len > Firmware.MSI_BASE)) {
+      return false;
+    }
+    SparseRam ram = rc.ramHolding(address, len);
+    int[] sizes = road.runSizes();
+    int[] counts = road.runCounts();
+    int runs = ram == null ? -1 : pieces(address, len, mps, sizes, counts);
+    if (runs < 0) {
+      return false;
+    }
+    road.chargeRequests((address >>> 32) != 0, sizes, counts, runs);
+    ram.write(address - rc.dmaRamBase, src, off, len);
+    return true;
+  }
+
+  /**
+   * All of Endpoint {@code self}'s read of {@code len} bytes at {@code address} into
+   * {@code dst[off, off+len)}, cut at {@code mrrs} and 4 KiB into {@code self.freeTagsFrom}'s tags, in
+   * one go when nothing watches; returns how many MRds it stood for (the tags used), or 0 if nothing
+   * was done.
+   */
+  static int expressReadRun(Link link, PcieId requester, long address, byte[] dst, int off, int len, int mrrs,
+      Endpoint self) {
+    Fabric fabric = link.fabric();
+    ExpressObserver[] watchers = fabric.hooks().expressRead;
+    if (watchers == null || watchers.length != 0 || len <= 0 || off < 0 || off > dst.length - len
+        || (address >>> 32) != ((address + len - 1) >>> 32)) {
+      return 0;
+    }
+    ExpressRoad road = fabric.expressRoad();
+    Bridge port = Bridge.rootPortAbove(link, road, null);
+    RootComplex rc = port == null ? null : port.rootComplex();
+    if (rc == null || rc.iommu.enabled()) {
+      return 0;
+    }
+    SparseRam ram = rc.ramHolding(address, len);
+    int[] sizes = road.runSizes();
+    int[] counts = road.runCounts();
+    int runs = ram == null ? -1 : pieces(address, len, mrrs, sizes, counts);
+    if (runs < 0 || readDataRoad(port, requester, road) != self) {
+      return 0;
+    }
+    int requests = 0;
+    for (int i = 0; i < runs; i++) {
+      requests += counts[i];
+    }
+    if (!self.tagsFree(requests)) {
+      return 0;
+    }
+    int mps = port.maxPayloadBytes();
+    road.chargeRequests((address >>> 32) != 0, null, counts, runs);
+    long a = address;
+    for (int i = 0; i < runs; i++) {
+      road.chargeAnswers(a, sizes[i], mps, counts[i]);
+      a += (long) sizes[i] * counts[i];
+    }
+    ram.read(address - rc.dmaRamBase, dst, off, len); // what the completions would have copied, in order
+    return requests;
+  }
+
   /** Whether every observer that would see the transfer's TLPs takes {@code dma} without them. */
   private static boolean admitted(ExpressObserver[] watchers, ExpressDma dma) {
     for (ExpressObserver o : watchers) {

@@ -120,6 +120,48 @@ class EndpointDmaReadTest {
     assertFalse(mwrs.isEmpty(), "the watched machine's writes crossed as MWr TLPs");
   }
 
+  /**
+   * Unwatched, a whole read goes at once and uses up the tags its MRds would have: the next read,
+   * watched, carries the same tag on both machines; a run of 300 MRds (tags wrapping) as well.
+   */
+  @Test
+  void aWholeReadAtOnceUsesTheTagsItsRequestsWould() throws Exception {
+    FabricTest.Scratch plain = new FabricTest.Scratch();
+    FabricTest.Scratch watched = new FabricTest.Scratch();
+    Machine a = FabricTest.booted(plain);
+    Machine b = FabricTest.booted(watched);
+    List<Integer> tagsB = new ArrayList<>();
+    b.fabric().addObserver((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.MRD && link.equals("switch0/0")) {
+        tagsB.add(tlp.tag());
+      }
+    });
+    byte[] src = FabricTest.pattern(300 * 512, 7);
+    a.writeRam(HOST, src, 0, src.length);
+    b.writeRam(HOST, src, 0, src.length);
+    for (int len : new int[] {5000, 300 * 512}) {
+      byte[] da = new byte[len];
+      byte[] db = new byte[len];
+      assertEquals(DmaResult.OK, plain.dmaReadInto(HOST + 4, da, 0, len));
+      assertEquals(DmaResult.OK, watched.dmaReadInto(HOST + 4, db, 0, len));
+      assertArrayEquals(db, da);
+      assertArrayEquals(java.util.Arrays.copyOfRange(src, 4, 4 + len), da);
+      assertArrayEquals(busy(b), busy(a), "link time after " + len + " bytes");
+    }
+    List<Integer> tagsA = new ArrayList<>();
+    try (AutoCloseable c = a.fabric().addObserver((t, dir, link, tlp) -> {
+      if (tlp.type() == TlpType.MRD && link.equals("switch0/0")) {
+        tagsA.add(tlp.tag());
+      }
+    })) {
+      assertEquals(DmaResult.OK, plain.dmaReadInto(HOST, new byte[4], 0, 4));
+    }
+    assertEquals(DmaResult.OK, watched.dmaReadInto(HOST, new byte[4], 0, 4));
+    assertEquals(1, tagsA.size());
+    assertTrue(tagsB.size() > 300, "the watched machine's reads were MRd by MRd: " + tagsB.size());
+    assertEquals(tagsB.get(tagsB.size() - 1), tagsA.get(0), "the same next tag");
+  }
+
   @Test
   void aReadNestedInsideAnotherFillsItsOwnBuffer() throws Exception {
     FabricTest.Scratch s = new FabricTest.Scratch();
