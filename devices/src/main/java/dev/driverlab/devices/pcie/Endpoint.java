@@ -483,8 +483,8 @@ public final class Endpoint extends PciFunction {
     int first = tagCounter;
     Link up = upstreamLink();
     if (up != null) {
-      // Nothing watching at all: the whole read at once (RootComplex.expressReadRun), its MRds' tags used.
-      int requests = RootComplex.expressReadRun(up, id(), address, dst, off, len, mrrs, this);
+      // The whole read at once when it may (RootComplex.expressReadRun), its MRds' tags used up.
+      int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len, mrrs, this);
       if (requests > 0) {
         tagCounter += requests;
         return DmaResult.OK;
@@ -621,7 +621,7 @@ public final class Endpoint extends PciFunction {
     Link up = upstreamLink();
     if (views && up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0
         && RootComplex.expressWriteRun(up, this, address, src, off, len, mps)) {
-      return DmaResult.OK; // nothing watching at all: the whole write at once
+      return DmaResult.OK; // the whole write at once (RootComplex.expressWriteRun)
     }
     DmaResult result = DmaResult.OK;
     while (len > 0) {

@@ -614,13 +614,13 @@ public final class RootComplex {
   }
 
   /*
-   * A whole transfer at once: when nothing at all watches a device's memory requests or their answers
-   * (no observer of them, no interceptor), the express for each of a transfer's MWrs (or MRds) in turn
-   * would only walk the same road again, charge each link the same times and move the next bytes. The
-   * runs below do that once for the whole transfer: the road checked once for the whole range (RAM
-   * holds all of it, no MSI address in it, the IOMMU off, no 4 GiB line crossed, so every request's
-   * header has the same size), each link charged the sum of the requests' (and answers') times, the
-   * bytes moved in one copy. They are taken only where each request's own express would have been.
+   * A whole transfer at once: the express for each of a transfer's MWrs (or MRds) in turn would walk
+   * the same road again, charge each link the same times, tell the same observers and move the next
+   * bytes. The runs below do that once for the whole transfer: the road checked once for the whole
+   * range (RAM holds all of it, no MSI address in it, the IOMMU off, no 4 GiB line crossed, so every
+   * request's header has the same size), the observers told once (an ExpressDma of many requests,
+   * which each admits only if it would admit every one of them), each link charged the sum of the
+   * requests' (and answers') times, the bytes moved in one copy. Anything else: request by request.
    */
 
   /** The pieces a transfer of {@code len} bytes at {@code address} is cut into at {@code limit} and 4 KiB, as Endpoint cuts them. */
@@ -647,18 +647,23 @@ public final class RootComplex {
 
   /**
    * All of Endpoint {@code requester}'s write of {@code src[off, off+len)} at {@code address}
-   * (DW-aligned, whole DWs), cut at {@code mps} and 4 KiB, in one go when nothing watches; true if
+   * (DW-aligned, whole DWs), cut at {@code mps} and 4 KiB, in one go (see above); true if
    * delivered, false if nothing was done.
    */
   static boolean expressWriteRun(Link link, PciFunction requester, long address, byte[] src, int off, int len,
       int mps) {
     Fabric fabric = link.fabric();
     ExpressObserver[] watchers = fabric.hooks().expressWrite;
-    if (watchers == null || watchers.length != 0 || (address >>> 32) != ((address + len - 1) >>> 32)) {
+    if (watchers == null || (address >>> 32) != ((address + len - 1) >>> 32)) {
       return false;
     }
+    ExpressDma dma = watchers.length == 0 ? null : fabric.express();
+    if (dma != null) {
+      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_WRITE, requester.id(), 0, address, len);
+      dma.requesterLimits(requester.maxPayloadLimit(), requester.maxReadRequestLimit());
+    }
     ExpressRoad road = fabric.expressRoad();
-    Bridge port = Bridge.rootPortAbove(link, road, null);
+    Bridge port = Bridge.rootPortAbove(link, road, dma);
     RootComplex rc = port == null ? null : port.rootComplex();
     if (rc == null || rc.iommu.enabled()
         || (address < Firmware.MSI_BASE + Firmware.MSI_SIZE && address + len > Firmware.MSI_BASE)) {
@@ -668,30 +673,51 @@ public final class RootComplex {
     int[] sizes = road.runSizes();
     int[] counts = road.runCounts();
     int runs = ram == null ? -1 : pieces(address, len, mps, sizes, counts);
-    if (runs < 0) {
+    if (runs < 0 || !admittedRun(watchers, dma, counts, runs, mps)) {
       return false;
     }
     road.chargeRequests((address >>> 32) != 0, sizes, counts, runs);
+    for (ExpressObserver o : watchers) {
+      o.onExpress(dma); // as the TLPs are shown before they move on
+    }
     ram.write(address - rc.dmaRamBase, src, off, len);
     return true;
+  }
+
+  /** {@link #admitted} for a whole transfer of the {@code runs} runs' requests, cut at {@code limit}. */
+  private static boolean admittedRun(ExpressObserver[] watchers, ExpressDma dma, int[] counts, int runs, int limit) {
+    if (dma == null) {
+      return true;
+    }
+    int requests = 0;
+    for (int i = 0; i < runs; i++) {
+      requests += counts[i];
+    }
+    dma.run(requests, limit);
+    return admitted(watchers, dma);
   }
 
   /**
    * All of Endpoint {@code self}'s read of {@code len} bytes at {@code address} into
    * {@code dst[off, off+len)}, cut at {@code mrrs} and 4 KiB into {@code self.freeTagsFrom}'s tags, in
-   * one go when nothing watches; returns how many MRds it stood for (the tags used), or 0 if nothing
+   * one go (see above); returns how many MRds it stood for (the tags used), or 0 if nothing
    * was done.
    */
-  static int expressReadRun(Link link, PcieId requester, long address, byte[] dst, int off, int len, int mrrs,
-      Endpoint self) {
+  static int expressReadRun(Link link, PcieId requester, int firstTag, long address, byte[] dst, int off, int len,
+      int mrrs, Endpoint self) {
     Fabric fabric = link.fabric();
     ExpressObserver[] watchers = fabric.hooks().expressRead;
-    if (watchers == null || watchers.length != 0 || len <= 0 || off < 0 || off > dst.length - len
+    if (watchers == null || len <= 0 || off < 0 || off > dst.length - len
         || (address >>> 32) != ((address + len - 1) >>> 32)) {
       return 0;
     }
+    ExpressDma dma = watchers.length == 0 ? null : fabric.express();
+    if (dma != null) {
+      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_READ, requester, firstTag, address, len);
+      dma.requesterLimits(self.maxPayloadLimit(), self.maxReadRequestLimit());
+    }
     ExpressRoad road = fabric.expressRoad();
-    Bridge port = Bridge.rootPortAbove(link, road, null);
+    Bridge port = Bridge.rootPortAbove(link, road, dma);
     RootComplex rc = port == null ? null : port.rootComplex();
     if (rc == null || rc.iommu.enabled()) {
       return 0;
@@ -707,15 +733,24 @@ public final class RootComplex {
     for (int i = 0; i < runs; i++) {
       requests += counts[i];
     }
+    int mps = port.maxPayloadBytes();
     if (!self.tagsFree(requests)) {
       return 0;
     }
-    int mps = port.maxPayloadBytes();
+    if (dma != null) {
+      dma.answer(rc.hostBridge.id(), mps, RCB);
+      if (!admittedRun(watchers, dma, counts, runs, mrrs)) {
+        return 0;
+      }
+    }
     road.chargeRequests((address >>> 32) != 0, null, counts, runs);
     long a = address;
     for (int i = 0; i < runs; i++) {
       road.chargeAnswers(a, sizes[i], mps, counts[i]);
       a += (long) sizes[i] * counts[i];
+    }
+    for (ExpressObserver o : watchers) {
+      o.onExpress(dma);
     }
     ram.read(address - rc.dmaRamBase, dst, off, len); // what the completions would have copied, in order
     return requests;

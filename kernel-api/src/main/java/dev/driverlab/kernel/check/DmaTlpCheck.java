@@ -191,14 +191,59 @@ public final class DmaTlpCheck implements ExpressObserver {
    */
   @Override
   public boolean admits(ExpressDma dma) {
-    return true;
+    return dma.requests() == 1 || wholeInOrder(dma);
   }
 
   @Override
   public void onExpress(ExpressDma dma) {
-    if (!dma.fromCpu() && dma.linkCount() != 0 && isRootLink(dma.upLink(dma.linkCount() - 1))) {
-      check(dma.requester(), dma.write(), dma.address(), dma.length());
+    if (dma.fromCpu() || dma.linkCount() == 0 || !isRootLink(dma.upLink(dma.linkCount() - 1))) {
+      return;
     }
+    if (dma.requests() == 1) {
+      check(dma.requester(), dma.write(), dma.address(), dma.length());
+      return;
+    }
+    // A whole transfer (admitted: wholeInOrder): each of its requests would have been counted and
+    // found in order in the same region, the first remembering it.
+    CHECKED.setRelease(this, checked + dma.requests());
+    PcieId id = dma.requester();
+    PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
+    if (!(d == okDev && d != null && dma.write() == okWrite && dma.address() >= okLo
+        && dma.address() + dma.length() <= okHi && kernel.dma().version() == okVersion
+        && maskOf(d, okStreaming) == okMask)) {
+      rememberInOrder(d, kernel.dma().findLive(d, dma.address(), dma.length()), dma.write());
+    }
+  }
+
+  /**
+   * Whether every request of a whole transfer would be found in order, with nothing to report: one
+   * live region of the device holds the whole range, no other region starts inside it (so each request
+   * finds that one), and direction, ownership and mask allow the access. Changes nothing.
+   */
+  private boolean wholeInOrder(ExpressDma dma) {
+    long addr = dma.address();
+    long len = dma.length();
+    boolean write = dma.write();
+    if (write && addr < Firmware.MSI_BASE + Firmware.MSI_SIZE && addr + len > Firmware.MSI_BASE) {
+      return false;
+    }
+    PcieId id = dma.requester();
+    PciDev d = kernel.pci().find(id.bus(), id.device() << 3 | id.function());
+    if (d == null) {
+      return false;
+    }
+    if (d == okDev && write == okWrite && addr >= okLo && addr + len <= okHi
+        && kernel.dma().version() == okVersion && maskOf(d, okStreaming) == okMask) {
+      return true;
+    }
+    DmaCore.Entry e = kernel.dma().findLive(d, addr, len);
+    if (e == null || kernel.dma().soleRangeEnd(e) < addr + len) {
+      return false;
+    }
+    boolean inOrder = !(write && e.dir == DmaCore.DMA_TO_DEVICE) && !(!write && e.dir == DmaCore.DMA_FROM_DEVICE)
+        && !(e.streaming() && !e.deviceOwns);
+    long mask = !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
+    return inOrder && (Long.compareUnsigned(addr + len - 1, mask) <= 0 || kernel.machine().iommu().enabled());
   }
 
   /** A device's memory request of {@code len} bytes from {@code addr}, as it crosses its root port's link. */

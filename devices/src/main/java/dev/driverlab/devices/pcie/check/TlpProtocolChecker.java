@@ -346,7 +346,7 @@ public final class TlpProtocolChecker implements ExpressObserver {
     // The limits as the functions on the road decode them (the objects the topology names): the
     // requester's, and the smallest of the ports above the links crossed, against the MWr or the
     // largest CplD of the answer (see checkPayload); the MRd against the requester's MRRS (memoryRead).
-    int requestBytes = dma.lengthDw() * 4;
+    int requestBytes = dma.largestRequestBytes(); // (of a whole transfer's requests, the largest)
     int payload = dma.write() ? requestBytes : dma.largestAnswerPayload();
     if (payload > SMALLEST_LIMIT && (exceeds(payload, dma.requesterMps()) || exceeds(payload, dma.roadMps()))) {
       return false;
@@ -361,6 +361,9 @@ public final class TlpProtocolChecker implements ExpressObserver {
       return false; // partial completions might not end where this completer's RCB says
     }
     if (waiting != 0) { // with nothing waiting anywhere, no tag can be in use on any link
+      if (dma.requests() > 1) {
+        return false; // a whole transfer's many tags: request by request
+      }
       PcieId id = dma.requester();
       for (int i = 0, n = dma.linkCount(); i < n; i++) {
         Requester r = state(dma.upLink(i)).requester(id, false);
@@ -387,7 +390,7 @@ public final class TlpProtocolChecker implements ExpressObserver {
       state(dma.upLink(dma.fromCpu() ? n - 1 - i : i)); // a CPU's request crosses the root port's link first
     }
     if (!dma.write()) {
-      requestOrder += dma.linkCount();
+      requestOrder += (long) dma.linkCount() * dma.requests();
     }
   }
 

@@ -50,6 +50,8 @@ public final class ExpressDma {
   private int requesterMps;
   private int requesterMrrs;
   private int roadMps;
+  private int requests = 1;
+  private int requestLimit;
 
   /** Starts describing a transfer (the fabric's part); links are added with {@link #addUpLink}. */
   public void start(long timeNs, Kind kind, PcieId requester, int tag, long address, int length) {
@@ -68,6 +70,29 @@ public final class ExpressDma {
     this.answerMps = 0;
     this.answerRcb = 0;
     this.roadMps = 0;
+    this.requests = 1;
+    this.requestLimit = 0;
+  }
+
+  /**
+   * Makes this a whole transfer of {@code requests} device requests (the fabric's part): the
+   * {@link #length} bytes from {@link #address} cut into MWrs or MRds at {@code limit} bytes (counted
+   * in whole DWs from the address's DW) and at 4 KiB boundaries, back to back; a read's take the tags
+   * from {@link #tag} on, one each (modulo 256), and each its own answer.
+   */
+  public void run(int requests, int limit) {
+    this.requests = requests;
+    this.requestLimit = limit;
+  }
+
+  /** How many requests the transfer stands for: 1, or a whole transfer's (see {@link #run}). */
+  public int requests() {
+    return requests;
+  }
+
+  /** The most bytes one request's Length covers (whole DWs): at most the cut of a whole transfer. */
+  public int largestRequestBytes() {
+    return requests == 1 ? lengthDw() * 4 : requestLimit;
   }
 
   /**
@@ -203,13 +228,16 @@ public final class ExpressDma {
     return answerRcb;
   }
 
-  /** How many completions answer the read (0 for a write): the first ends on an RCB boundary, the rest carry MPS but the last. */
+  /** How many completions answer the read (0 for a write); for a whole transfer, those of its largest read, at least 2. */
   public int answerCompletions() {
     if (write()) {
       return 0;
     }
     if (kind == Kind.CPU_READ) {
       return 1;
+    }
+    if (requests > 1) {
+      return Math.max(2, (requestLimit + answerMps - 1) / answerMps + 1);
     }
     int first = firstAnswerBytes();
     int rest = length - first;
@@ -223,6 +251,9 @@ public final class ExpressDma {
     }
     if (kind == Kind.CPU_READ) {
       return lengthDw() * 4;
+    }
+    if (requests > 1) {
+      return Math.min(answerMps, requestLimit); // at most: each read's first completion may carry less
     }
     int first = firstAnswerBytes();
     int firstPayload = 4 * (((int) (address & 3) + first + 3) >>> 2);
@@ -244,6 +275,9 @@ public final class ExpressDma {
       sb.append(" tag ").append(tag);
     }
     sb.append(String.format(" %#x +%d %s", address, length, fromCpu() ? "down" : "up"));
+    if (requests > 1) {
+      sb.append(String.format(" (%d requests of at most %d bytes)", requests, requestLimit));
+    }
     for (int i = 0; i < linkCount; i++) {
       sb.append(' ').append(upLinks[fromCpu() ? linkCount - 1 - i : i]);
     }
