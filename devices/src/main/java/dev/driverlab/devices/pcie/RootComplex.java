@@ -699,7 +699,7 @@ public final class RootComplex {
 
   /**
    * All of Endpoint {@code self}'s read of {@code len} bytes at {@code address} into
-   * {@code dst[off, off+len)}, cut at {@code mrrs} and 4 KiB into {@code self.freeTagsFrom}'s tags, in
+   * {@code dst[off, off+len)}, cut at {@code mrrs} and 4 KiB, with tags from {@code firstTag} on, in
    * one go (see above); returns how many MRds it stood for (the tags used), or 0 if nothing
    * was done.
    */
