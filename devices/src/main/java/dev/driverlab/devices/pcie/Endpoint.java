@@ -495,18 +495,18 @@ public final class Endpoint extends PciFunction {
         // At most MRRS counted in whole DWs from the DW the address sits in: the MRd's Length covers
         // (address & 3) bytes before the first one asked for.
         int n = (int) Math.min(len, Math.min(mrrs - (address & 3), 4096 - (address & 4095)));
-        int tag = tagCounter++ & 0xff;
-        ReadSlot s = slots[tag];
-        // The express moves the request and its answer without TLP objects when nothing needs them
-        // (see RootComplex.expressRead), straight into dst: no slot is needed, unless the tag's holds
-        // a read still waiting, which the MRd's slot would end. Otherwise the MRd, by its slot.
-        if ((s == null || !s.outstanding) && up != null
-            && RootComplex.expressRead(up, id(), tag, address, dst, off, n, this)) {
+        int tag = tagCounter & 0xff;
+        // This request alone by express when it may (a run of one: straight into dst, no slot needed
+        // unless the tag's holds a read still waiting); otherwise the MRd, by its slot.
+        if (up != null && RootComplex.expressReadRun(up, id(), tag, address, dst, off, n, mrrs, this) == 1) {
+          tagCounter++;
           address += n;
           off += n;
           len -= n;
           continue;
         }
+        tagCounter++;
+        ReadSlot s = slots[tag];
         if (s == null) {
           s = slots[tag] = new ReadSlot();
         }
@@ -631,8 +631,8 @@ public final class Endpoint extends PciFunction {
       // it anyway (someone keeps TLPs), it is copied here once instead.
       CplStatus st;
       if (views && up != null && (address & 3) == 0 && (n & 3) == 0
-          && RootComplex.expressWrite(up, this, address, src, off, n)) {
-        st = CplStatus.SC; // moved by the express (see RootComplex.expressWrite)
+          && RootComplex.expressWriteRun(up, this, address, src, off, n, mps)) {
+        st = CplStatus.SC; // this MWr alone by express (a run of one)
       } else {
         st = sendUpstream(views
             ? Tlp.memWriteView(id(), address, src, off, n) : Tlp.memWrite(id(), address, src, off, n));

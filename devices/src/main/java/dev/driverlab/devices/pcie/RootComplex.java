@@ -528,91 +528,6 @@ public final class RootComplex {
    * therefore sees every TLP as before; the kernel's two checkers are ExpressObservers.
    */
 
-  /**
-   * The DMA express for {@code requester}'s memory write of {@code src[off, off+len)} at
-   * {@code address} (DW-aligned, whole DWs, within 4 KiB, as the MWr it stands for), sent up
-   * {@code link}; true if delivered, false if nothing was done.
-   */
-  static boolean expressWrite(Link link, PciFunction requester, long address, byte[] src, int off, int len) {
-    Fabric fabric = link.fabric();
-    ExpressObserver[] watchers = fabric.hooks().expressWrite;
-    if (watchers == null) {
-      return false;
-    }
-    boolean fourDw = (address >>> 32) != 0;
-    ExpressDma dma = watchers.length == 0 ? null : fabric.express();
-    if (dma != null) {
-      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_WRITE, requester.id(), 0, address, len);
-      dma.requesterLimits(requester.maxPayloadLimit(), requester.maxReadRequestLimit());
-    }
-    ExpressRoad road = fabric.expressRoad();
-    Bridge port = Bridge.rootPortAbove(link, road, dma);
-    RootComplex rc = port == null ? null : port.rootComplex();
-    if (rc == null || rc.iommu.enabled() || (address >= Firmware.MSI_BASE && address < Firmware.MSI_BASE + Firmware.MSI_SIZE)) {
-      return false;
-    }
-    SparseRam ram = rc.ramHolding(address, len);
-    if (ram == null || !admitted(watchers, dma)) {
-      return false;
-    }
-    long at = address - rc.dmaRamBase;
-    road.chargeRequest(fourDw, len); // the road just checked: nothing ran in between but admits
-    for (ExpressObserver o : watchers) {
-      o.onExpress(dma); // as a TLP is shown before it moves on
-    }
-    ram.write(at, src, off, len);
-    return true;
-  }
-
-  /**
-   * The DMA express for Endpoint {@code self}'s memory read of {@code len} bytes at {@code address}
-   * into {@code dst[off, off+len)} with {@code tag}, sent up {@code link} by {@code requester}; true if
-   * the request went up and its answer came down into {@code dst}, false if nothing was done.
-   */
-  static boolean expressRead(Link link, PcieId requester, int tag, long address, byte[] dst, int off, int len,
-      Endpoint self) {
-    Fabric fabric = link.fabric();
-    ExpressObserver[] watchers = fabric.hooks().expressRead;
-    if (watchers == null || len <= 0) {
-      return false;
-    }
-    boolean fourDw = (address >>> 32) != 0;
-    ExpressDma dma = watchers.length == 0 ? null : fabric.express();
-    if (dma != null) {
-      dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_READ, requester, tag, address, len);
-      dma.requesterLimits(self.maxPayloadLimit(), self.maxReadRequestLimit());
-    }
-    ExpressRoad road = fabric.expressRoad();
-    Bridge port = Bridge.rootPortAbove(link, road, dma);
-    RootComplex rc = port == null ? null : port.rootComplex();
-    if (rc == null || rc.iommu.enabled()) {
-      return false;
-    }
-    SparseRam ram = rc.ramHolding(address, len);
-    byte[] backing = ram == null ? null : ram.backingArray(address - rc.dmaRamBase, len);
-    if (backing == null) {
-      return false;
-    }
-    int at = SparseRam.backingIndex(address - rc.dmaRamBase);
-    int mps = port.maxPayloadBytes();
-    if (off < 0 || off > dst.length - len || readDataRoad(port, requester, road) != self) {
-      return false; // (a buffer too small: the TLP road reports it)
-    }
-    if (dma != null) {
-      dma.answer(rc.hostBridge.id(), mps, RCB);
-    }
-    if (!admitted(watchers, dma)) {
-      return false;
-    }
-    road.chargeRequest(fourDw, 0); // the roads just checked: nothing ran in between but admits
-    road.chargeAnswer(address, len, mps);
-    for (ExpressObserver o : watchers) {
-      o.onExpress(dma);
-    }
-    System.arraycopy(backing, at, dst, off, len); // what the completions would have copied, in order
-    return true;
-  }
-
   /*
    * A whole transfer at once: the express for each of a transfer's MWrs (or MRds) in turn would walk
    * the same road again, charge each link the same times, tell the same observers and move the next
@@ -620,7 +535,8 @@ public final class RootComplex {
    * range (RAM holds all of it, no MSI address in it, the IOMMU off, no 4 GiB line crossed, so every
    * request's header has the same size), the observers told once (an ExpressDma of many requests,
    * which each admits only if it would admit every one of them), each link charged the sum of the
-   * requests' (and answers') times, the bytes moved in one copy. Anything else: request by request.
+   * requests' (and answers') times, the bytes moved in one copy. When a run is refused, the Endpoint
+   * tries each request alone as a run of one, and one refused again crosses as TLPs.
    */
 
   /** The pieces a transfer of {@code len} bytes at {@code address} is cut into at {@code limit} and 4 KiB, as Endpoint cuts them. */
