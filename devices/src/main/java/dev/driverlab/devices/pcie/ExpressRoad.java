@@ -42,6 +42,19 @@ final class ExpressRoad {
     upCount++;
   }
 
+  /**
+   * Crosses {@code l} going down, if it is there and up: records it and returns what is below it (a
+   * slot's card, a switch, a device), or null (no link, a dead link, an empty slot).
+   */
+  LinkPartner crossDown(Link l) {
+    if (l == null || !l.isUp()) {
+      return null;
+    }
+    addDown(l);
+    LinkPartner p = l.partner();
+    return p instanceof Slot s ? s.card() : p;
+  }
+
   void addDown(Link l) {
     if (downCount == down.length) {
       down = java.util.Arrays.copyOf(down, downCount * 2);

@@ -276,15 +276,7 @@ public final class RootComplex {
   private static Endpoint mmioRoad(Bridge port, long address, ExpressRoad road) {
     Bridge b = port;
     for (int hops = 0; hops < 64; hops++) {
-      Link l = b.secondaryLink();
-      if (l == null || !l.isUp()) {
-        return null;
-      }
-      road.addDown(l);
-      LinkPartner p = l.partner();
-      if (p instanceof Slot s) {
-        p = s.card();
-      }
+      LinkPartner p = road.crossDown(b.secondaryLink());
       if (p instanceof Switch sw) {
         Bridge upstream = sw.upstreamPort();
         b = upstream.claims(address) ? sw.portClaiming(address) : null;
@@ -704,14 +696,7 @@ public final class RootComplex {
         }
         continue;
       }
-      if (!l.isUp()) {
-        return null;
-      }
-      road.addDown(l);
-      LinkPartner p = l.partner();
-      if (p instanceof Slot s) {
-        p = s.card();
-      }
+      LinkPartner p = road.crossDown(l);
       if (p instanceof Switch sw) {
         b = sw.upstreamPort();
         continue;
