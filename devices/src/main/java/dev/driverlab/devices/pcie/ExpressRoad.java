@@ -65,14 +65,6 @@ final class ExpressRoad {
     downCount++;
   }
 
-  /** Adds to every link going up the time of one request (3 or 4 DW header, {@code payloadBytes} of data). */
-  void chargeRequest(boolean fourDw, int payloadBytes) {
-    for (int i = 0; i < upCount; i++) {
-      Link l = up[i];
-      l.addBusyPs(l.requestTimePs(fourDw, payloadBytes));
-    }
-  }
-
   /** The links recorded going down, the root port's first. */
   int downCount() {
     return downCount;
