@@ -59,7 +59,9 @@ public final class ExpressDma {
     // reference stored into an old object costs a card-marking barrier; one transfer after another
     // comes from the same requester over the same links.
     this.timeNs = timeNs;
-    this.kind = kind;
+    if (this.kind != kind) {
+      this.kind = kind;
+    }
     if (this.requester != requester) {
       this.requester = requester;
     }
