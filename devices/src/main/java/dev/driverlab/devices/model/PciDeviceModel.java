@@ -133,6 +133,14 @@ public abstract class PciDeviceModel {
     return function().dmaWrite(busAddress, src, off, len);
   }
 
+  /**
+   * A burst of posted writes that go out back to back until {@code lastRequestNs}, moved at once if
+   * nobody could tell, else not at all (false): see {@link Endpoint#dmaWriteBurst}.
+   */
+  protected final boolean dmaWriteBurst(long busAddress, byte[] src, int off, int len, long lastRequestNs) {
+    return function().dmaWriteBurst(busAddress, src, off, len, lastRequestNs);
+  }
+
   /** Simulated time the link needs to carry {@code bytes} of DMA payload (schedule completion after it). */
   protected final long transferTimeNs(long bytes) {
     return function().transferTimeNs(bytes);

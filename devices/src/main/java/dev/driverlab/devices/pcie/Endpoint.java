@@ -612,6 +612,23 @@ public final class Endpoint extends PciFunction {
     s.received = len;
   }
 
+  /**
+   * A burst of posted writes: {@code src[off, off+len)} to {@code address} (DW-aligned, whole DWs) as
+   * the MWrs {@link #dmaWrite} would cut it into, sent back to back, the first now and the last at
+   * {@code lastRequestNs}, each when the link has carried the one before, by a model that has made sure
+   * nothing else on the machine happens until then ({@code VirtualClock.quietThrough}). Nobody could see
+   * the writes land one by one, so when nothing watches TLPs either (the express: only
+   * {@link dev.driverlab.devices.pcie.tlp.ExpressObserver}s that admit the burst), they land at once,
+   * with the same link times and the same checks, and this returns true. Otherwise nothing is done and
+   * it returns false: the model sends the MWrs one by one at their own times, where they can be seen.
+   */
+  public boolean dmaWriteBurst(long address, byte[] src, int off, int len, long lastRequestNs) {
+    Link up = upstreamLink();
+    return up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0 && busMasterEnabled()
+        && !fabric.ownsPayloadsOnTheWire()
+        && RootComplex.expressWriteRun(up, this, address, src, off, len, maxPayloadBytes(), lastRequestNs);
+  }
+
   public DmaResult dmaWrite(long address, byte[] src, int off, int len) {
     if (!busMasterEnabled()) {
       return notMaster("write", len, address);
@@ -620,7 +637,7 @@ public final class Endpoint extends PciFunction {
     boolean views = !fabric.ownsPayloadsOnTheWire();
     Link up = upstreamLink();
     if (views && up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0
-        && RootComplex.expressWriteRun(up, this, address, src, off, len, mps)) {
+        && RootComplex.expressWriteRun(up, this, address, src, off, len, mps, 0)) {
       return DmaResult.OK; // the whole write at once (RootComplex.expressWriteRun)
     }
     DmaResult result = DmaResult.OK;
@@ -631,7 +648,7 @@ public final class Endpoint extends PciFunction {
       // it anyway (someone keeps TLPs), it is copied here once instead.
       CplStatus st;
       if (views && up != null && (address & 3) == 0 && (n & 3) == 0
-          && RootComplex.expressWriteRun(up, this, address, src, off, n, mps)) {
+          && RootComplex.expressWriteRun(up, this, address, src, off, n, mps, 0)) {
         st = CplStatus.SC; // this MWr alone by express (a run of one)
       } else {
         st = sendUpstream(views

@@ -556,10 +556,11 @@ public final class RootComplex {
   /**
    * All of Endpoint {@code requester}'s write of {@code src[off, off+len)} at {@code address}
    * (DW-aligned, whole DWs), cut at {@code mps} and 4 KiB, in one go (see above); true if
-   * delivered, false if nothing was done.
+   * delivered, false if nothing was done. The MWrs go out at once, or, for a burst, back to back until
+   * {@code lastRequestNs} ({@link ExpressDma#pacedUntil}; no later than now: all at once).
    */
   static boolean expressWriteRun(Link link, PciFunction requester, long address, byte[] src, int off, int len,
-      int mps) {
+      int mps, long lastRequestNs) {
     Fabric fabric = link.fabric();
     ExpressObserver[] watchers = fabric.hooks().expressWrite;
     if (watchers == null || (address >>> 32) != ((address + len - 1) >>> 32)) {
@@ -568,6 +569,7 @@ public final class RootComplex {
     ExpressDma dma = watchers.length == 0 ? null : fabric.express();
     if (dma != null) {
       dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_WRITE, requester.id(), 0, address, len);
+      dma.pacedUntil(lastRequestNs);
       dma.requesterLimits(requester.maxPayloadLimit(), requester.maxReadRequestLimit());
     }
     ExpressRoad road = fabric.expressRoad();

@@ -207,14 +207,19 @@ final class IntQueue {
 
   /** Removes the first {@code n} values into {@code dst[dstOff..]} as little-endian bytes. */
   void poll(byte[] dst, int dstOff, int n) {
+    peek(dst, dstOff, n);
+    head = (head + n) & mask;
+    size -= n;
+  }
+
+  /** Copies the first {@code n} values into {@code dst[dstOff..]} as little-endian bytes, leaving them queued. */
+  void peek(byte[] dst, int dstOff, int n) {
     if (n > size) {
       throw new IllegalStateException("asked for " + n + " values, " + size + " queued");
     }
     int first = Math.min(n, capacity() - head);
     System.arraycopy(buf, 4 * head, dst, dstOff, 4 * first);
     System.arraycopy(buf, 0, dst, dstOff + 4 * first, 4 * (n - first));
-    head = (head + n) & mask;
-    size -= n;
   }
 
   /** Drops the last {@code n} values (n ≤ size). */

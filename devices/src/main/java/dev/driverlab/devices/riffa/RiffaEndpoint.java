@@ -379,6 +379,42 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return dmaWrite(address, b, 0, 4 * n); // the MWr copies its payload: b may be reused at once
   }
 
+  /**
+   * The first {@code n} words of {@code q} as a burst of MWrs that go out back to back until
+   * {@code lastRequestNs} ({@link #dmaWriteBurst}); the words stay queued. True if they were written,
+   * false if nothing was done (someone watches TLPs: send them one by one).
+   */
+  boolean dmaWriteBurstFrom(long address, IntQueue q, int n, long lastRequestNs) {
+    if (4 * maxPayloadWords() != function().maxPayloadBytes()) {
+      return false; // the fabric would cut the burst's MWrs elsewhere than the engine does
+    }
+    int at = q.headSlot(n);
+    if (at >= 0) {
+      return dmaWriteBurst(address, q.bytes(), at, 4 * n, lastRequestNs);
+    }
+    byte[] b = tlpBytes(n);
+    q.peek(b, 0, n);
+    return dmaWriteBurst(address, b, 0, 4 * n, lastRequestNs);
+  }
+
+  /**
+   * When a write of {@code bytes} booked after the ones already booked would be out (see
+   * {@link #writeLinkDelayNs}), if {@code freeNs} is when those are out; books nothing.
+   */
+  long writeLinkFreeAfter(long freeNs, long bytes) {
+    return Math.max(nowNs(), freeNs) + writeTime.ns(bytes);
+  }
+
+  /** When the writes booked so far are out on the upstream direction ({@link #writeLinkDelayNs}). */
+  long writeLinkFreeNs() {
+    return writeLinkFreeNs;
+  }
+
+  /** Whether nothing else on the machine can happen until {@code whenNs} ({@link VirtualClock#quietThrough}). */
+  boolean quietThrough(long whenNs) {
+    return vclock().quietThrough(whenNs);
+  }
+
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */
   long readLinkDelayNs(long bytes) {
     long now = nowNs();

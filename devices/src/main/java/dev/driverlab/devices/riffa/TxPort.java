@@ -342,6 +342,9 @@ final class TxPort implements SgRequester.Listener {
       }
       n = avail; // closed early: write the remainder
     }
+    if (avail >= n && writeBurst(n, avail)) {
+      return false;
+    }
     // Room freed: a waiting core is woken here (its place in the event order is taken now), unless it
     // streams and would only refill the FIFO, which the port then does itself once the write is out.
     boolean wake = coreWaiting;
@@ -379,6 +382,97 @@ final class TxPort implements SgRequester.Listener {
       }
     }
     return false;
+  }
+
+  /**
+   * A burst: this write of {@code first} words and the ones the next steps would send after it, back
+   * to back, each when the link has carried the one before (its written event), all sent now if
+   * nothing could tell. The steps of such a run do nothing but send the next write of the same SG
+   * element from words already in the FIFO, and refill the FIFO from the core's stream
+   * ({@link #streamWouldOnlyFill}); when, besides, nothing else on the machine happens until the last
+   * of them ({@link RiffaEndpoint#quietThrough}: no other event, no CPU), and the fabric can move the
+   * writes without TLP objects ({@link RiffaEndpoint#dmaWriteBurstFrom}), the steps are done here in
+   * turn and the data is written at once: the same writes, link times, FIFO, stream position,
+   * registers and, for the last write, the same written event. A step that would do anything else (wake
+   * the core, poll the SG FIFO, wait for data) ends the burst before it and runs at its own time.
+   * Returns false, having done nothing, if the burst would be this write alone or cannot be sent so.
+   */
+  private boolean writeBurst(int first, int avail) {
+    boolean wake = coreWaiting;
+    if (wake && (streamSrc == null || open != cur)) {
+      return false; // the core would be woken to act, not only refilled from its stream
+    }
+    int b = ep.wordsPerBeat();
+    int mpw = ep.maxPayloadWords();
+    // The steps planned one by one, from their state: the FIFO's words (those taken out, refills in),
+    // the stream's rest and the transmit's room left (for the refills), and where the link is free.
+    long fifo = cur.words.size();
+    long rest = wake ? streamSrc.length - streamPos : 0;
+    long room = cur.len - cur.accepted;
+    long addr = elemAddr;
+    long left = elemLeft;
+    long linkFree = ep.writeLinkFreeNs();
+    long issueNs = ep.nowNs(); // when the planned step sends its write (the first: now)
+    long lastNs = issueNs;
+    int words = 0;
+    int writes = 0;
+    int n = first;
+    while (true) {
+      if (writes > 0 && !ep.quietThrough(issueNs)) {
+        break; // something else happens by the time this step would run
+      }
+      if (wake) {
+        fifo -= n;
+        long freeBeats = Math.max(0, TX_FIFO_BEATS - ep.beatsFor(fifo));
+        if (ep.beatsFor(rest) <= freeBeats || room <= freeBeats * b) {
+          break; // this step would wake the core (streamWouldOnlyFill false)
+        }
+        long refill = freeBeats * b; // what stream takes: the room freed, from the rest
+        fifo += refill;
+        rest -= refill;
+        room -= refill;
+      }
+      words += n;
+      writes++;
+      lastNs = issueNs;
+      addr += 4L * n;
+      left -= n;
+      linkFree = ep.writeLinkFreeAfter(linkFree, 4L * n);
+      issueNs = linkFree; // the next step runs when this write is out
+      if (left == 0) {
+        break; // the next step polls the SG FIFO
+      }
+      n = (int) Math.min(left, Math.min(RiffaEndpoint.pageRemainingWords(addr), mpw));
+      if (words + n > avail) {
+        break; // the next step's words are not all in the FIFO yet
+      }
+    }
+    if (writes < 2 || !ep.dmaWriteBurstFrom(elemAddr, cur.words, words, lastNs)) {
+      return false;
+    }
+    // Written: now the steps' own work, in turn, as each would have done it, with a write in flight
+    // (as there was when each refill ran: the kick in write schedules nothing).
+    inFlight = true;
+    long delay = 0;
+    for (int i = 0; i < writes; i++) {
+      int k = (int) Math.min(elemLeft, Math.min(RiffaEndpoint.pageRemainingWords(elemAddr), mpw));
+      cur.words.skip(k);
+      sent += k;
+      elemAddr += 4L * k;
+      elemLeft -= k;
+      delay = ep.writeLinkDelayNs(4L * k);
+      if (coreWaiting) {
+        coreWaiting = false;
+        if (streamWouldOnlyFill()) {
+          stream(streamSrc, streamPos);
+        } else {
+          ep.later(0, renLabel, coreReady); // (not planned: the plan ends before such a step)
+        }
+      }
+    }
+    txLenReg = cur.len - sent;
+    writtenStep.after(delay);
+    return true;
   }
 
   @Override

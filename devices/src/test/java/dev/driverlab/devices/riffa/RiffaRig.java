@@ -37,6 +37,14 @@ final class RiffaRig {
   }
 
   RiffaRig(Machine machine, RiffaEndpoint... devices) {
+    this(machine, true, devices);
+  }
+
+  /**
+   * {@code logTlps} false: no TLP log ({@link #tlps} stays empty), so no plain observer keeps the
+   * fabric's DMA on the TLP road (the express, and the engines' bursts, may run).
+   */
+  RiffaRig(Machine machine, boolean logTlps, RiffaEndpoint... devices) {
     m = machine;
     devs = List.of(devices);
     List<Slot> slots = new ArrayList<>();
@@ -49,6 +57,9 @@ final class RiffaRig {
       Endpoint ep = (Endpoint) slots.get(i).functions().get(0);
       eps.add(ep);
       drivers.add(new MiniDriver(m, bm, ep, 0x40 + i, new MiniDriver.Ram(0x0100_0000L * (i + 1), 0x0100_0000L)));
+    }
+    if (!logTlps) {
+      return;
     }
     List<String> links = slots.stream().map(s -> s.link().name()).toList();
     m.fabric().addObserver((t, dir, link, tlp) -> {

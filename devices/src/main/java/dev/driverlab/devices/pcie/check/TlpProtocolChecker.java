@@ -340,7 +340,11 @@ public final class TlpProtocolChecker implements ExpressObserver {
   @Override
   public boolean admits(ExpressDma dma) {
     long timeNs = dma.timeNs();
-    if (timeNs != lastNs && waiting != 0 && timeNs > nextExpiryNs) {
+    // A burst's requests go out one after another until lastRequestNs (a single transfer's at timeNs):
+    // the TLP road would look for late completions at each of those times the clock has moved to.
+    long lastRequestNs = dma.lastRequestNs();
+    boolean timeMoved = lastRequestNs != timeNs || timeNs != lastNs;
+    if (timeMoved && waiting != 0 && lastRequestNs > nextExpiryNs) {
       return false; // a completion timeout is due: the TLP road reports it where it would
     }
     // The limits as the functions on the road decode them (the objects the topology names): the
@@ -385,7 +389,7 @@ public final class TlpProtocolChecker implements ExpressObserver {
     // What the TLPs would have left: no report (admits said so), the time seen, each link's state made
     // in the order the request met them, and, for a read, one request order number per link (started
     // and completed at once: nothing waits).
-    lastNs = dma.timeNs();
+    lastNs = dma.lastRequestNs(); // (the time of the last request, as a burst's requests went out in turn)
     for (int i = 0, n = dma.linkCount(); i < n; i++) {
       state(dma.upLink(dma.fromCpu() ? n - 1 - i : i)); // a CPU's request crosses the root port's link first
     }

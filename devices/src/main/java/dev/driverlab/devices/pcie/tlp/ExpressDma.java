@@ -37,6 +37,7 @@ public final class ExpressDma {
   }
 
   private long timeNs;
+  private long lastRequestNs;
   private Kind kind = Kind.DEVICE_WRITE;
   private PcieId requester;
   private int tag;
@@ -59,6 +60,7 @@ public final class ExpressDma {
     // reference stored into an old object costs a card-marking barrier; one transfer after another
     // comes from the same requester over the same links.
     this.timeNs = timeNs;
+    this.lastRequestNs = timeNs;
     if (this.kind != kind) {
       this.kind = kind;
     }
@@ -85,6 +87,23 @@ public final class ExpressDma {
   public void run(int requests, int limit) {
     this.requests = requests;
     this.requestLimit = limit;
+  }
+
+  /**
+   * Makes a whole transfer's requests a burst (the fabric's part): they go out back to back, the first
+   * at {@link #timeNs} and the last at {@code lastRequestNs}, each when the link has carried the one
+   * before, with nothing else on the machine happening in between (see {@code Endpoint.dmaWriteBurst}).
+   */
+  public void pacedUntil(long lastRequestNs) {
+    this.lastRequestNs = Math.max(timeNs, lastRequestNs);
+  }
+
+  /**
+   * When the transfer's last request goes out: {@link #timeNs} but for a burst ({@link #pacedUntil}),
+   * whose requests go out one after the other until then.
+   */
+  public long lastRequestNs() {
+    return lastRequestNs;
   }
 
   /** How many requests the transfer stands for: 1, or a whole transfer's (see {@link #run}). */
@@ -132,7 +151,10 @@ public final class ExpressDma {
     this.answerRcb = rcb;
   }
 
-  /** The machine's virtual time of the transfer: every TLP of it would have crossed then. */
+  /**
+   * The machine's virtual time of the transfer: every TLP of it would have crossed then, or, for a
+   * burst, the first request would have ({@link #lastRequestNs}).
+   */
   public long timeNs() {
     return timeNs;
   }

@@ -4,6 +4,7 @@ import static dev.driverlab.devices.pcie.tlp.LinkDirection.DOWNSTREAM;
 import static dev.driverlab.devices.pcie.tlp.LinkDirection.UPSTREAM;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import dev.driverlab.devices.pcie.PcieDevice;
 import dev.driverlab.devices.pcie.Slot;
 import dev.driverlab.devices.pcie.caps.Capabilities;
 import dev.driverlab.devices.pcie.tlp.CplStatus;
+import dev.driverlab.devices.pcie.tlp.ExpressDma;
 import dev.driverlab.devices.pcie.tlp.PcieId;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpFields;
@@ -356,6 +358,38 @@ class TlpProtocolCheckerTest {
     c.onTlp(500, UPSTREAM, LINK, Tlp.message(DEV, 4, 0x20, 0));
     assertEquals(List.of(), c.violations(), "not late yet");
     c.onTlp(1_500, UPSTREAM, LINK, Tlp.message(DEV, 4, 0x24, 0));
+    assertEquals("CfgRd0 tag 1 from 00:00.0 to 03:00.0 got no completion within 1000 ns (sent at 0 ns)",
+        only(c, ProtocolRule.COMPLETION_TIMEOUT).message());
+  }
+
+  /**
+   * A burst's MWrs go out one after another until its last request's time: the checker admits it
+   * without TLPs only if no completion timeout falls due by then (the TLP road would report it from
+   * the first request sent after that), and afterwards it has seen time up to that last request.
+   */
+  @Test
+  void aBurstIsAdmittedOnlyIfNoCompletionTimeoutFallsDueBeforeItsLastRequest() {
+    TlpProtocolChecker c = new TlpProtocolChecker(FabricTopology.none(), 1_000);
+    c.onTlp(0, DOWNSTREAM, LINK, Tlp.cfgRead(false, RC, 1, DEV, 0, 0xf)); // due by 1000 ns
+    ExpressDma burst = new ExpressDma();
+    burst.start(500, ExpressDma.Kind.DEVICE_WRITE, DEV, 0, 0x1000, 1024);
+    burst.addUpLink(LINK, 0);
+    burst.run(4, 256);
+    burst.pacedUntil(1_000);
+    assertTrue(c.admits(burst), "the last request goes out at 1000 ns, not after");
+    burst.pacedUntil(1_001);
+    assertFalse(c.admits(burst), "the last request goes out after the timeout: the TLP road reports it");
+    ExpressDma single = new ExpressDma();
+    single.start(500, ExpressDma.Kind.DEVICE_WRITE, DEV, 0, 0x1000, 256);
+    single.addUpLink(LINK, 0);
+    assertEquals(500, single.lastRequestNs(), "not a burst: the one request goes out at its time");
+    assertTrue(c.admits(single));
+
+    burst.pacedUntil(900);
+    assertTrue(c.admits(burst));
+    c.onExpress(burst);
+    assertEquals(List.of(), c.violations());
+    c.onTlp(1_001, UPSTREAM, LINK, Tlp.message(DEV, 4, 0x20, 0));
     assertEquals("CfgRd0 tag 1 from 00:00.0 to 03:00.0 got no completion within 1000 ns (sent at 0 ns)",
         only(c, ProtocolRule.COMPLETION_TIMEOUT).message());
   }
