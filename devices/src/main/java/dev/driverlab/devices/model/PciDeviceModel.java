@@ -134,6 +134,14 @@ public abstract class PciDeviceModel {
   }
 
   /**
+   * A burst of reads that go out back to back until {@code lastRequestNs}, moved at once if nobody
+   * could tell, else not at all (false): see {@link Endpoint#dmaReadBurst}.
+   */
+  protected final boolean dmaReadBurst(long busAddress, byte[] dst, int off, int len, long lastRequestNs) {
+    return function().dmaReadBurst(busAddress, dst, off, len, lastRequestNs);
+  }
+
+  /**
    * A burst of posted writes that go out back to back until {@code lastRequestNs}, moved at once if
    * nobody could tell, else not at all (false): see {@link Endpoint#dmaWriteBurst}.
    */

@@ -475,6 +475,25 @@ public final class Endpoint extends PciFunction {
     return DmaResult.COMPLETION_TIMEOUT;
   }
 
+  /**
+   * A burst of reads: {@code len} bytes from {@code address} into {@code dst[off..]} as the MRds
+   * {@link #dmaRead} would cut it into, sent back to back, the first now and the last at
+   * {@code lastRequestNs}, by a model that has made sure nothing else on the machine happens until
+   * then, nor anything that could change what they read ({@code VirtualClock.quietThrough}). As
+   * {@link #dmaWriteBurst}: true if the express moved it all at once (each MRd its tag, each answered
+   * at once), false if nothing was done and the model must send the MRds one by one at their times.
+   */
+  public boolean dmaReadBurst(long address, byte[] dst, int off, int len, long lastRequestNs) {
+    Link up = upstreamLink();
+    if (up == null || len <= 0 || !busMasterEnabled()) {
+      return false;
+    }
+    int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len,
+        maxReadRequestBytes(), this, lastRequestNs);
+    tagCounter += requests;
+    return requests > 0;
+  }
+
   public DmaResult dmaRead(long address, byte[] dst, int off, int len) {
     if (!busMasterEnabled()) {
       return notMaster("read", len, address);
@@ -484,7 +503,7 @@ public final class Endpoint extends PciFunction {
     Link up = upstreamLink();
     if (up != null) {
       // The whole read at once when it may (RootComplex.expressReadRun), its MRds' tags used up.
-      int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len, mrrs, this);
+      int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len, mrrs, this, 0);
       if (requests > 0) {
         tagCounter += requests;
         return DmaResult.OK;
@@ -498,7 +517,7 @@ public final class Endpoint extends PciFunction {
         int tag = tagCounter & 0xff;
         // This request alone by express when it may (a run of one: straight into dst, no slot needed
         // unless the tag's holds a read still waiting); otherwise the MRd, by its slot.
-        if (up != null && RootComplex.expressReadRun(up, id(), tag, address, dst, off, n, mrrs, this) == 1) {
+        if (up != null && RootComplex.expressReadRun(up, id(), tag, address, dst, off, n, mrrs, this, 0) == 1) {
           tagCounter++;
           address += n;
           off += n;

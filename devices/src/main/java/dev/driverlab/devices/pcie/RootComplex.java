@@ -611,10 +611,11 @@ public final class RootComplex {
    * All of Endpoint {@code self}'s read of {@code len} bytes at {@code address} into
    * {@code dst[off, off+len)}, cut at {@code mrrs} and 4 KiB, with tags from {@code firstTag} on, in
    * one go (see above); returns how many MRds it stood for (the tags used), or 0 if nothing
-   * was done.
+   * was done. The MRds go out at once, or, for a burst, back to back until {@code lastRequestNs}
+   * ({@link ExpressDma#pacedUntil}; no later than now: all at once), each answered at once.
    */
   static int expressReadRun(Link link, PcieId requester, int firstTag, long address, byte[] dst, int off, int len,
-      int mrrs, Endpoint self) {
+      int mrrs, Endpoint self, long lastRequestNs) {
     Fabric fabric = link.fabric();
     ExpressObserver[] watchers = fabric.hooks().expressRead;
     if (watchers == null || len <= 0 || off < 0 || off > dst.length - len
@@ -624,6 +625,7 @@ public final class RootComplex {
     ExpressDma dma = watchers.length == 0 ? null : fabric.express();
     if (dma != null) {
       dma.start(fabric.clock().nowNs(), ExpressDma.Kind.DEVICE_READ, requester, firstTag, address, len);
+      dma.pacedUntil(lastRequestNs);
       dma.requesterLimits(self.maxPayloadLimit(), self.maxReadRequestLimit());
     }
     ExpressRoad road = fabric.expressRoad();

@@ -60,6 +60,15 @@ public abstract class BufferingCore implements ChannelCore {
     drain(port);
   }
 
+  /**
+   * True: rxData only collects words until the message's last one is in (a subclass that overrides
+   * rxData and does more must override this too).
+   */
+  @Override
+  public boolean rxDataOnlyReads() {
+    return true;
+  }
+
   @Override
   public void rxEnd(ChannelPort port, long wordsReceived) {
     if (expecting > wordsReceived) {

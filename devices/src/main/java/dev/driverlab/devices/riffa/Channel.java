@@ -101,26 +101,31 @@ final class Channel implements ChannelPort {
 
   @Override
   public void txStart(long len, int offset, boolean last) {
+    onlyReadsKept("txStart");
     tx.start(len, offset, last);
   }
 
   @Override
   public boolean txWrite(int[] beat) {
+    onlyReadsKept("txWrite");
     return tx.write(beat);
   }
 
   @Override
   public int txWrite(int[] src, int off, int words) {
+    onlyReadsKept("txWrite");
     return tx.write(src, off, words);
   }
 
   @Override
   public int txStream(int[] src, int from) {
+    onlyReadsKept("txStream");
     return tx.stream(src, from);
   }
 
   @Override
   public void txEnd() {
+    onlyReadsKept("txEnd");
     tx.end();
   }
 
@@ -131,7 +136,22 @@ final class Channel implements ChannelPort {
 
   @Override
   public void schedule(long delayNs, String what, Runnable action) {
+    onlyReadsKept("schedule");
     ep.later(delayNs, "ch" + index + " core: " + what, action);
+  }
+
+  /**
+   * Set by the RX engine while the core's rxData runs with reads ahead (the core said
+   * {@link ChannelCore#rxDataOnlyReads}): any other port call then breaks that promise.
+   */
+  boolean onlyReads;
+
+  private void onlyReadsKept(String call) {
+    if (onlyReads) {
+      onlyReads = false;
+      throw new IllegalStateException(core + " on channel " + index + " says rxDataOnlyReads() but called " + call
+          + " from rxData before the host send's last beat was in; return false from rxDataOnlyReads()");
+    }
   }
 
   @Override

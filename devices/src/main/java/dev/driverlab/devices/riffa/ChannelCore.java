@@ -40,6 +40,22 @@ public interface ChannelCore {
   void rxData(ChannelPort port);
 
   /**
+   * Whether {@link #rxData} only takes beats ({@link ChannelPort#rxRead}, {@link ChannelPort#rxValid})
+   * and changes nothing but the core's own state (no transmit, no scheduled event) until it has taken
+   * a host send's last beat: true for a core that answers once a whole message is in, such as
+   * {@link BufferingCore} and {@link ChnlTester}. The RX engine may then read host memory ahead: the
+   * MRds it would send back to back while nothing else happens go out at once, and their data joins
+   * the FIFO read by read, each at its own time, as before. Nothing a host or another core can see
+   * changes, and with nobody watching TLPs a host send runs much faster. The port holds the core to
+   * it: any other port call from {@code rxData} while reads are ahead throws
+   * {@link IllegalStateException}. The default, false, is right for any other core (one that answers
+   * as the words come, say).
+   */
+  default boolean rxDataOnlyReads() {
+    return false;
+  }
+
+  /**
    * {@code CHNL_RX} fell: the host send is over and {@code wordsReceived} words (RX_TNFR_LEN) went into
    * the FIFO; fewer than announced if a DMA error cut it short. Beats may still wait in the FIFO.
    */

@@ -53,6 +53,12 @@ public final class ChnlTester implements ChannelCore {
     receive(port);
   }
 
+  /** True: in Receive it only takes beats, and transmits once it has the send's last one. */
+  @Override
+  public boolean rxDataOnlyReads() {
+    return true;
+  }
+
   private void receive(ChannelPort port) {
     if (state != State.RECEIVE) {
       return;

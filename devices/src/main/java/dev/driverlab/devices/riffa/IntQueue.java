@@ -179,10 +179,25 @@ final class IntQueue {
 
   /** Queues the words written as pending; returns how many. */
   int commitPending() {
-    int n = pending;
+    return commitPending(pending);
+  }
+
+  /**
+   * Queues the first {@code n} of the words written as pending (a read's, when several were written
+   * ahead at once); the rest stay pending. Returns {@code n}.
+   */
+  int commitPending(int n) {
+    if (n < 0 || n > pending) {
+      throw new IllegalStateException("asked to commit " + n + " values, " + pending + " pending");
+    }
     size += n;
-    pending = 0;
+    pending -= n;
     return n;
+  }
+
+  /** Words written after the last value and not queued yet (see {@link #pendingSlot}). */
+  int pending() {
+    return pending;
   }
 
   /**

@@ -380,6 +380,45 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
   }
 
   /**
+   * {@code n} words from {@code address} as a burst of MRds that go out back to back until
+   * {@code lastRequestNs} ({@link #dmaReadBurst}), written after {@code q}'s last value and left
+   * pending there, as {@link #dmaReadPending} leaves one read's. True if they were read, false if
+   * nothing was done (someone watches TLPs: send them one by one).
+   */
+  boolean dmaReadBurstPending(long address, IntQueue q, int n, long lastRequestNs) {
+    if (4 * maxReadWords() != function().maxReadRequestBytes()) {
+      return false; // the fabric would cut the burst's MRds elsewhere than the engine does
+    }
+    int at = q.pendingSlot(n);
+    if (at >= 0) {
+      if (!dmaReadBurst(address, q.bytes(), at, 4 * n, lastRequestNs)) {
+        return false;
+      }
+      q.markPending(n);
+      return true;
+    }
+    byte[] b = tlpBytes(n);
+    if (!dmaReadBurst(address, b, 0, 4 * n, lastRequestNs)) {
+      return false;
+    }
+    q.putPending(b, 0, n);
+    return true;
+  }
+
+  /**
+   * When a read of {@code bytes} booked after the ones already booked would be in (see
+   * {@link #readLinkDelayNs}), if {@code freeNs} is when those are in; books nothing.
+   */
+  long readLinkFreeAfter(long freeNs, long bytes) {
+    return Math.max(nowNs(), freeNs) + readTime.ns(bytes);
+  }
+
+  /** When the reads booked so far are in on the downstream direction ({@link #readLinkDelayNs}). */
+  long readLinkFreeNs() {
+    return readLinkFreeNs;
+  }
+
+  /**
    * The first {@code n} words of {@code q} as a burst of MWrs that go out back to back until
    * {@code lastRequestNs} ({@link #dmaWriteBurst}); the words stay queued. True if they were written,
    * false if nothing was done (someone watches TLPs: send them one by one).

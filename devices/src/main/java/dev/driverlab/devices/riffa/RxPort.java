@@ -38,6 +38,11 @@ final class RxPort implements SgRequester.Listener {
   private boolean error;
   private boolean inFlight;
   private int inFlightWords;
+  /**
+   * Words of the reads after the one in flight, already read (a burst, see {@link #readBurst}) and
+   * pending in the FIFO behind its words: the steps that would send those reads only book them.
+   */
+  private int aheadWords;
   private boolean stepQueued;
   /**
    * While {@link #dataArrived} hands words to the core, a kick only reserves the step's place
@@ -195,9 +200,17 @@ final class RxPort implements SgRequester.Listener {
         elemLeft = Math.min(e.words(), len - requested); // truncated to the words still needed
       }
       int n = (int) Math.min(elemLeft, Math.min(RiffaEndpoint.pageRemainingWords(elemAddr), ep.maxReadWords()));
+      if (aheadWords > 0) {
+        aheadWords -= n; // read with the burst (its flow control passed then, for a core that takes nothing)
+        issued(n);
+        return;
+      }
       int b = ep.wordsPerBeat();
       if ((long) fifo.size() + inFlightWords + n > (long) RX_FIFO_BEATS * b) {
         return; // flow control: wait for the core to drain the FIFO (its words, whole beats or not)
+      }
+      if (readBurst(n)) {
+        return;
       }
       // The words land after the FIFO's last one, pending until their data event: the flow control
       // above counts them (inFlightWords), and nothing is added to the FIFO while a read is in flight.
@@ -209,21 +222,73 @@ final class RxPort implements SgRequester.Listener {
         finishReading();
         return;
       }
-      requested += n;
-      elemAddr += 4L * n;
-      elemLeft -= n;
-      inFlight = true;
-      inFlightWords = n;
-      dataStep.after(ep.readLinkDelayNs(4L * n));
+      issued(n);
     }
+  }
+
+  /** The read of {@code n} words at {@code elemAddr} is out: in flight until its data event. */
+  private void issued(int n) {
+    requested += n;
+    elemAddr += 4L * n;
+    elemLeft -= n;
+    inFlight = true;
+    inFlightWords = n;
+    dataStep.after(ep.readLinkDelayNs(4L * n));
+  }
+
+  /**
+   * A burst: this read of {@code first} words and the ones the next steps would send after it, back to
+   * back, each when the one before has its data (its data event), all read now if nothing could tell.
+   * For a core that only takes beats in rxData ({@link ChannelCore#rxDataOnlyReads}), those steps do
+   * nothing but send the next read of the same SG element, and whether they send it does not depend
+   * on what the core takes (the FIFO has room for all of them even if it takes nothing). When nothing
+   * else on the machine happens until the last of them ({@link RiffaEndpoint#quietThrough}), nothing
+   * can change what they read either, and the fabric can move them without TLP objects
+   * ({@link RiffaEndpoint#dmaReadBurstPending}), they are read now: the data waits in the FIFO, pending,
+   * and each read's words join it at its own data event, where its step books the next read
+   * ({@link #aheadWords}). The core sees the same words at the same times, and the links the same time.
+   * Returns false, having done nothing, if the burst would be this read alone or cannot be read so.
+   */
+  private boolean readBurst(int first) {
+    if (!ch.core().rxDataOnlyReads()) {
+      return false;
+    }
+    long room = (long) RX_FIFO_BEATS * ep.wordsPerBeat() - fifo.size(); // (nothing in flight)
+    int most = ep.maxReadWords();
+    long addr = elemAddr + 4L * first;
+    long left = elemLeft - first;
+    long words = first;
+    int reads = 1;
+    long lastNs = ep.nowNs();
+    long dataNs = ep.readLinkFreeAfter(ep.readLinkFreeNs(), 4L * first); // the next step runs then
+    while (left > 0) {
+      int n = (int) Math.min(left, Math.min(RiffaEndpoint.pageRemainingWords(addr), most));
+      if (words + n > room || !ep.quietThrough(dataNs)) {
+        break;
+      }
+      words += n;
+      reads++;
+      lastNs = dataNs;
+      addr += 4L * n;
+      left -= n;
+      dataNs = ep.readLinkFreeAfter(dataNs, 4L * n);
+    }
+    if (reads < 2 || !ep.dmaReadBurstPending(elemAddr, fifo, (int) words, lastNs)) {
+      return false;
+    }
+    aheadWords = (int) words - first;
+    issued(first);
+    return true;
   }
 
   /** The data of the MRd in flight is in: into the FIFO (packed into beats), and on to the next. */
   private void dataArrived() {
+    int n = inFlightWords;
     inFlight = false;
     inFlightWords = 0;
-    received += fifo.commitPending();
+    received += fifo.commitPending(n); // (the reads ahead stay pending)
     deferKick = true;
+    ch.onlyReads = aheadWords > 0; // the core promised to only take beats (rxDataOnlyReads)
     try {
       ch.core().rxData(ch);
     } catch (Throwable t) {
@@ -237,6 +302,7 @@ final class RxPort implements SgRequester.Listener {
       throw t;
     } finally {
       deferKick = false;
+      ch.onlyReads = false;
     }
     step();
     if (kickDeferred) {
@@ -300,6 +366,7 @@ final class RxPort implements SgRequester.Listener {
     len = requested = received = 0;
     userAcked = error = inFlight = stepQueued = deferKick = kickDeferred = false;
     inFlightWords = 0;
+    aheadWords = 0;
     elemLeft = 0;
     fifo.clear();
   }

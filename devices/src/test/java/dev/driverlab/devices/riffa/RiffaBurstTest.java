@@ -20,19 +20,20 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The TX engine's bursts ({@code TxPort.writeBurst}): with nothing watching TLPs, the MWrs a host
- * receive would send back to back, with nothing else happening in between, land at once. Each test
- * plays the same receive on two machines: one whose only observer takes the express (bursts run) and
- * one whose plain observer sees every TLP (each MWr goes out at its own time). Everything anybody can
- * see must be the same: the words and the data received, each link's time, the clock at the end, the
- * interrupts, and the state at any instant an event or a busy-waiting CPU looks.
+ * The engines' bursts ({@code TxPort.writeBurst}, {@code RxPort.readBurst}): with nothing watching
+ * TLPs, the MWrs a host receive would send back to back, and the MRds a host send would, with nothing
+ * else happening in between, go at once. Each test plays the same transfer on two machines: one whose
+ * only observer takes the express (bursts run) and one whose plain observer sees every TLP (each
+ * request goes out at its own time). Everything anybody can see must be the same: the words and the
+ * data, each link's time, the clock at the end, the interrupts, what the core got when, and the state
+ * at any instant an event or a busy-waiting CPU looks.
  */
 class RiffaBurstTest {
   /** Counts the transfers the express moved and the bursts among them; admits everything. */
   static final class BurstCounter implements ExpressObserver {
     int transfers;
     int bursts;
-    int burstRequests;
+    int readBursts;
 
     @Override
     public boolean admits(ExpressDma dma) {
@@ -44,7 +45,9 @@ class RiffaBurstTest {
       transfers++;
       if (dma.lastRequestNs() > dma.timeNs()) {
         bursts++;
-        burstRequests += dma.requests();
+        if (!dma.write()) {
+          readBursts++;
+        }
       }
     }
 
@@ -65,13 +68,17 @@ class RiffaBurstTest {
     final BurstCounter counter = new BurstCounter();
 
     Side(int width, boolean plainObserver, int[] data) {
+      this(width, plainObserver, new EchoCore());
+      assertEquals(data.length, rig.send(0, data, 25 * RiffaRig.MS), "words sent");
+    }
+
+    Side(int width, boolean plainObserver, ChannelCore core) {
       Machine m = Machine.createDefault();
-      rig = new RiffaRig(m, plainObserver, new RiffaEndpoint(RiffaConfig.xilinx(1, width), c -> new EchoCore()));
+      rig = new RiffaRig(m, plainObserver, new RiffaEndpoint(RiffaConfig.xilinx(1, width), c -> core));
       if (!plainObserver) {
         m.fabric().addObserver(counter);
       }
       rig.d().probe();
-      assertEquals(data.length, rig.send(0, data, 25 * RiffaRig.MS), "words sent");
     }
 
     /** Each link's busy time: the root ports' links and, below them, every switch's, depth first. */
@@ -177,6 +184,41 @@ class RiffaBurstTest {
   }
 
   /**
+   * The same for a send: events in the middle of it see the same link times and what the core has got
+   * so far at every instant, so a read burst never reaches past the next event that could look.
+   */
+  @Test
+  void eventsInTheMiddleOfASendSeeTheSameProgressAtEveryInstant() {
+    int words = 20_000;
+    int[] data = data(words);
+    List<List<String>> seen = new ArrayList<>();
+    List<BurstCounter> counters = new ArrayList<>();
+    for (boolean plain : new boolean[] {false, true}) {
+      NotingEcho core = new NotingEcho();
+      Side s = new Side(128, plain, core);
+      MiniDriver d = s.rig.d();
+      long buf = d.alloc(4L * words);
+      d.writeWords(buf, data);
+      List<String> log = new ArrayList<>();
+      long start = s.rig.m.clock().nowNs();
+      for (int k = 1; k <= 200; k++) {
+        long at = start + 3_000 + k * 157L;
+        s.rig.m.clock().scheduleAt(at, "look", () -> log.add(at + " ns: " + core.notes.size() + " rxData calls, links "
+            + Arrays.toString(s.linkTimes())));
+      }
+      MiniDriver.SendOp op = d.startSend(0, buf, words, 0, true, 25 * RiffaRig.MS);
+      assertTrue(s.rig.run(op));
+      assertEquals(words, op.words());
+      seen.add(log);
+      counters.add(s.counter);
+    }
+    assertEquals(200, seen.get(1).size());
+    assertTrue(seen.get(1).stream().anyMatch(l -> !l.contains(": 0 rxData calls")), "some looks see data come in");
+    assertEquals(seen.get(1), seen.get(0));
+    assertTrue(counters.get(0).readBursts > 0, "read bursts between the looks");
+  }
+
+  /**
    * A CPU that busy-waits (advanceTo runs the events due on its way) and looks each time it goes on
    * sees the same progress at every instant: a burst never reaches past the time the CPU goes on.
    */
@@ -207,6 +249,107 @@ class RiffaBurstTest {
     assertTrue(seen.get(1).size() > 20, "the CPU looked many times: " + seen.get(1).size());
     assertEquals(seen.get(1), seen.get(0));
     assertTrue(counters.get(0).bursts > 0, "bursts between the looks");
+  }
+
+  /** An echo that notes, at each rxData, the time and how many words it holds (its own state only). */
+  static final class NotingEcho extends BufferingCore {
+    final List<String> notes = new ArrayList<>();
+    private int words;
+
+    @Override
+    public void rxData(ChannelPort port) {
+      int before = port.rxValid() ? 1 : 0;
+      super.rxData(port);
+      notes.add(port.nowNs() + " ns: valid " + before);
+    }
+
+    @Override
+    protected int[] reply(int[] message) {
+      words += message.length;
+      notes.add("message of " + message.length + " words, " + words + " in all");
+      return message;
+    }
+  }
+
+  @ParameterizedTest(name = "{0}-bit core, {1} words, buffer {2} bytes into a page")
+  @MethodSource("receives")
+  void aSendLeavesTheSameWhetherItsReadsGoInBurstsOrOneByOne(int width, int words, int pageOffset) {
+    int[] data = data(words);
+    List<Side> sides = new ArrayList<>();
+    List<NotingEcho> cores = new ArrayList<>();
+    for (boolean plain : new boolean[] {false, true}) {
+      NotingEcho core = new NotingEcho();
+      Side s = new Side(width, plain, core);
+      MiniDriver d = s.rig.d();
+      long buf = d.allocAt(4L * words, pageOffset);
+      d.writeWords(buf, data);
+      MiniDriver.SendOp op = d.startSend(0, buf, words, 0, true, 25 * RiffaRig.MS);
+      assertTrue(s.rig.run(op));
+      assertEquals(words, op.words(), "words sent");
+      int[] n = new int[1];
+      assertArrayEquals(data, s.rig.recv(0, words, 25 * RiffaRig.MS, n), "the echo");
+      assertEquals(words, n[0]);
+      sides.add(s);
+      cores.add(core);
+    }
+    Side burst = sides.get(0);
+    Side oneByOne = sides.get(1);
+    assertEquals(cores.get(1).notes, cores.get(0).notes, "what the core got, and when");
+    assertEquals(oneByOne.rig.m.clock().nowNs(), burst.rig.m.clock().nowNs(), "the clock at the end");
+    assertArrayEquals(oneByOne.linkTimes(), burst.linkTimes(), "each link's busy time");
+    assertEquals(oneByOne.rig.d().isrRuns, burst.rig.d().isrRuns, "interrupt service routines run");
+    assertEquals(List.of(), burst.rig.errors);
+    assertEquals(List.of(), oneByOne.rig.errors);
+    // A read burst needs two reads of one SG element (a page here): 512-byte MRRS, 128 words.
+    int firstPage = (4096 - pageOffset) / 4;
+    boolean room = Math.min(words, firstPage) > 128 || words - firstPage > 128;
+    assertEquals(room, burst.counter.readBursts > 0, () -> "read bursts: " + burst.counter.readBursts);
+  }
+
+  /** A core that does not say rxDataOnlyReads gets its reads one by one, bursts or not elsewhere. */
+  @Test
+  void aCoreThatMayActInRxDataGetsNoReadAhead() {
+    Side s = new Side(128, false, new SinkCore());
+    MiniDriver d = s.rig.d();
+    long buf = d.alloc(4L * 20_000);
+    d.writeWords(buf, data(20_000));
+    MiniDriver.SendOp op = d.startSend(0, buf, 20_000, 0, true, 25 * RiffaRig.MS);
+    assertTrue(s.rig.run(op));
+    assertEquals(20_000, op.words());
+    assertTrue(s.counter.transfers > 100, "the reads took the express: " + s.counter.transfers);
+    assertEquals(0, s.counter.readBursts);
+  }
+
+  /**
+   * A core that says rxDataOnlyReads and then, mid-send, schedules an event from rxData (while reads
+   * are ahead: the 20th call falls in the middle of a page's burst) is told so at once.
+   */
+  @Test
+  void aCoreThatBreaksItsRxDataOnlyReadsPromiseIsStopped() {
+    BufferingCore liar = new BufferingCore() {
+      int calls;
+
+      @Override
+      public void rxData(ChannelPort port) {
+        super.rxData(port);
+        if (++calls == 20) {
+          port.schedule(5, "peek", () -> { });
+        }
+      }
+
+      @Override
+      protected int[] reply(int[] words) {
+        return words;
+      }
+    };
+    Side s = new Side(128, false, liar);
+    MiniDriver d = s.rig.d();
+    long buf = d.alloc(4L * 20_000);
+    d.writeWords(buf, data(20_000));
+    MiniDriver.SendOp op = d.startSend(0, buf, 20_000, 0, true, 25 * RiffaRig.MS);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.rig.run(op));
+    assertTrue(e.getMessage().contains("says rxDataOnlyReads() but called schedule from rxData"), e::getMessage);
+    assertTrue(e.getMessage().contains("return false from rxDataOnlyReads()"), e::getMessage);
   }
 
   /** Words of {@code data} already in place at the start of the buffer (the engine writes in order). */
