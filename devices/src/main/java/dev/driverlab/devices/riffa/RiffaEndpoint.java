@@ -449,9 +449,9 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return writeLinkFreeNs;
   }
 
-  /** Whether nothing else on the machine can happen until {@code whenNs} ({@link VirtualClock#quietThrough}). */
-  boolean quietThrough(long whenNs) {
-    return vclock().quietThrough(whenNs);
+  /** Up to when nothing else on the machine can happen ({@link VirtualClock#quietThroughNs}). */
+  long quietThroughNs() {
+    return vclock().quietThroughNs();
   }
 
   /** Books {@code bytes} of read data on the downstream direction; returns the delay until it is in. */

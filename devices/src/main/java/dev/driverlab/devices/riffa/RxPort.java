@@ -242,7 +242,7 @@ final class RxPort implements SgRequester.Listener {
    * For a core that only takes beats in rxData ({@link ChannelCore#rxDataOnlyReads}), those steps do
    * nothing but send the next read of the same SG element, and whether they send it does not depend
    * on what the core takes (the FIFO has room for all of them even if it takes nothing). When nothing
-   * else on the machine happens until the last of them ({@link RiffaEndpoint#quietThrough}), nothing
+   * else on the machine happens until the last of them ({@link RiffaEndpoint#quietThroughNs}), nothing
    * can change what they read either, and the fabric can move them without TLP objects
    * ({@link RiffaEndpoint#dmaReadBurstPending}), they are read now: the data waits in the FIFO, pending,
    * and each read's words join it at its own data event, where its step books the next read
@@ -261,9 +261,10 @@ final class RxPort implements SgRequester.Listener {
     int reads = 1;
     long lastNs = ep.nowNs();
     long dataNs = ep.readLinkFreeAfter(ep.readLinkFreeNs(), 4L * first); // the next step runs then
+    long quietNs = ep.quietThroughNs();
     while (left > 0) {
       int n = (int) Math.min(left, Math.min(RiffaEndpoint.pageRemainingWords(addr), most));
-      if (words + n > room || !ep.quietThrough(dataNs)) {
+      if (words + n > room || dataNs > quietNs) {
         break;
       }
       words += n;

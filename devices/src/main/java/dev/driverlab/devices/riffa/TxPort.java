@@ -390,7 +390,7 @@ final class TxPort implements SgRequester.Listener {
    * nothing could tell. The steps of such a run do nothing but send the next write of the same SG
    * element from words already in the FIFO, and refill the FIFO from the core's stream
    * ({@link #streamWouldOnlyFill}); when, besides, nothing else on the machine happens until the last
-   * of them ({@link RiffaEndpoint#quietThrough}: no other event, no CPU), and the fabric can move the
+   * of them ({@link RiffaEndpoint#quietThroughNs}: no other event, no CPU), and the fabric can move the
    * writes without TLP objects ({@link RiffaEndpoint#dmaWriteBurstFrom}), the steps are done here in
    * turn and the data is written at once: the same writes, link times, FIFO, stream position,
    * registers and, for the last write, the same written event. A step that would do anything else (wake
@@ -413,12 +413,13 @@ final class TxPort implements SgRequester.Listener {
     long left = elemLeft;
     long linkFree = ep.writeLinkFreeNs();
     long issueNs = ep.nowNs(); // when the planned step sends its write (the first: now)
+    long quietNs = ep.quietThroughNs(); // (nothing the plan does changes it: it schedules nothing)
     long lastNs = issueNs;
     int words = 0;
     int writes = 0;
     int n = first;
     while (true) {
-      if (writes > 0 && !ep.quietThrough(issueNs)) {
+      if (writes > 0 && issueNs > quietNs) {
         break; // something else happens by the time this step would run
       }
       if (wake) {

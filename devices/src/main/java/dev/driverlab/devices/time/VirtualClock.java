@@ -306,19 +306,16 @@ public final class VirtualClock {
   }
 
   /**
-   * Whether nothing but the running event's own follow-ups can happen up to and including
-   * {@code whenNs}: no pending event is due at or before it, and no CPU that busy-waits
-   * ({@link #advanceTo}) goes on before it. An event may then do at once what follow-ups of its own
-   * would have done by that time, one after the other, with no other event and no CPU in between:
+   * Up to which time, inclusive, nothing but the running event's own follow-ups can happen: the time
+   * before the next pending event is due, or at which a CPU that busy-waits ({@link #advanceTo}) goes
+   * on, whichever comes first; Long.MAX_VALUE if neither. An event may do at once what follow-ups of
+   * its own would have done by then, one after the other, with no other event and no CPU in between:
    * nothing could have seen the states in between. A device's engine uses this to send a burst of
    * TLPs that would go out back to back (see {@code Endpoint.dmaWriteBurst}).
    */
-  public boolean quietThrough(long whenNs) {
-    if (whenNs > advanceStop) {
-      return false;
-    }
+  public long quietThroughNs() {
     Event e = peek();
-    return e == null || e.when > whenNs;
+    return e == null ? advanceStop : Math.min(advanceStop, e.when - 1);
   }
 
   public boolean hasPending() {

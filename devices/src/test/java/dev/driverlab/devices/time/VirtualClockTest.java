@@ -142,33 +142,25 @@ class VirtualClockTest {
   }
 
   /**
-   * quietThrough answers whether an event may do now what its own follow-ups would do up to a time:
-   * not if any other event is due by then (a cancelled one does not count), nor past the time a CPU
+   * quietThroughNs tells up to when an event may do now what its own follow-ups would do: until just
+   * before any other event is due (a cancelled one does not count), and no later than the time a CPU
    * busy-waiting in advanceTo goes on, however deep the advances nest.
    */
   @Test
   void quietThroughSeesEveryPendingEventAndWhereABusyWaitingCpuGoesOn() {
-    assertTrue(clock.quietThrough(Long.MAX_VALUE - 1), "nothing pending");
+    assertEquals(Long.MAX_VALUE, clock.quietThroughNs(), "nothing pending");
     VirtualClock.Event at100 = clock.schedule(100, "a", log("a"));
-    assertTrue(clock.quietThrough(99));
-    assertFalse(clock.quietThrough(100), "an event due at that very time runs before a follow-up scheduled then");
+    assertEquals(99, clock.quietThroughNs(), "an event due at 100 runs before a follow-up scheduled for then");
     at100.cancel();
-    assertTrue(clock.quietThrough(1_000), "a cancelled event never runs");
+    assertEquals(Long.MAX_VALUE, clock.quietThroughNs(), "a cancelled event never runs");
 
     List<String> seen = new ArrayList<>();
-    clock.schedule(30, "in a busy wait", () -> { // (the two below have run by then)
-      seen.add("quiet through 49: " + clock.quietThrough(49));
-      seen.add("quiet through 50: " + clock.quietThrough(50));
-      seen.add("quiet through 51: " + clock.quietThrough(51)); // the CPU goes on at 50
-    });
+    clock.schedule(30, "in a busy wait", () -> seen.add("at 30: " + clock.quietThroughNs())); // the CPU goes on at 50
     clock.schedule(20, "nested", () -> clock.advanceTo(clock.nowNs() + 5)); // a nested busy wait to 25
-    clock.schedule(22, "inside the nested wait", () -> seen.add("nested: quiet through 25: "
-        + clock.quietThrough(25) + ", through 26: " + clock.quietThrough(26)));
-    clock.schedule(12, "early", () -> seen.add("at 12, through 19: " + clock.quietThrough(19) + ", through 20: "
-        + clock.quietThrough(20))); // the nested wait's event is due at 20
+    clock.schedule(22, "inside the nested wait", () -> seen.add("at 22: " + clock.quietThroughNs()));
+    clock.schedule(12, "early", () -> seen.add("at 12: " + clock.quietThroughNs())); // the nested wait's event is due at 20
     clock.advanceTo(50);
-    assertEquals(List.of("at 12, through 19: true, through 20: false", "nested: quiet through 25: true, through 26: false",
-        "quiet through 49: true", "quiet through 50: true", "quiet through 51: false"), seen);
-    assertTrue(clock.quietThrough(10_000), "no busy wait under way any more");
+    assertEquals(List.of("at 12: 19", "at 22: 25", "at 30: 50"), seen);
+    assertEquals(Long.MAX_VALUE, clock.quietThroughNs(), "no busy wait under way any more");
   }
 }
