@@ -452,7 +452,10 @@ final class TxPort implements SgRequester.Listener {
       return false;
     }
     // Written: now the steps' own work, in turn, as each would have done it, with a write in flight
-    // (as there was when each refill ran: the kick in write schedules nothing).
+    // (as there was when each refill ran: the kick in write schedules nothing). Their refills at once,
+    // after the last write: each refill fills the FIFO to its last whole beat from the stream (the plan
+    // made sure the stream and the transmit had more than that), so the FIFO ends as full, with the
+    // same words, as after the last step's refill, and the stream has given the same words.
     inFlight = true;
     long delay = 0;
     for (int i = 0; i < writes; i++) {
@@ -462,13 +465,13 @@ final class TxPort implements SgRequester.Listener {
       elemAddr += 4L * k;
       elemLeft -= k;
       delay = ep.writeLinkDelayNs(4L * k);
-      if (coreWaiting) {
-        coreWaiting = false;
-        if (streamWouldOnlyFill()) {
-          stream(streamSrc, streamPos);
-        } else {
-          ep.later(0, renLabel, coreReady); // (not planned: the plan ends before such a step)
-        }
+    }
+    if (coreWaiting) {
+      coreWaiting = false;
+      if (streamWouldOnlyFill()) {
+        stream(streamSrc, streamPos);
+      } else {
+        ep.later(0, renLabel, coreReady); // (not planned: the plan ends before such a step)
       }
     }
     txLenReg = cur.len - sent;
