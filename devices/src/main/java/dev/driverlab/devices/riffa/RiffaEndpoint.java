@@ -449,6 +449,15 @@ public final class RiffaEndpoint extends PciDeviceModel implements BarHandler {
     return writeLinkFreeNs;
   }
 
+  /**
+   * Books writes until {@code freeNs}, as {@link #writeLinkDelayNs} would have for each of them in turn
+   * ({@code freeNs} from {@link #writeLinkFreeAfter}); returns the delay until the last is out.
+   */
+  long writeLinkBookedUntil(long freeNs) {
+    writeLinkFreeNs = freeNs;
+    return freeNs - nowNs();
+  }
+
   /** Up to when nothing else on the machine can happen ({@link VirtualClock#quietThroughNs}). */
   long quietThroughNs() {
     return vclock().quietThroughNs();

@@ -443,29 +443,27 @@ final class TxPort implements SgRequester.Listener {
       if (left == 0) {
         break; // the next step polls the SG FIFO
       }
-      n = (int) Math.min(left, Math.min(RiffaEndpoint.pageRemainingWords(addr), mpw));
-      if (words + n > avail) {
+      int next = (int) Math.min(left, Math.min(RiffaEndpoint.pageRemainingWords(addr), mpw));
+      if (words + next > avail) {
         break; // the next step's words are not all in the FIFO yet
       }
+      n = next;
     }
     if (writes < 2 || !ep.dmaWriteBurstFrom(elemAddr, cur.words, words, lastNs)) {
       return false;
     }
-    // Written: now the steps' own work, in turn, as each would have done it, with a write in flight
-    // (as there was when each refill ran: the kick in write schedules nothing). Their refills at once,
-    // after the last write: each refill fills the FIFO to its last whole beat from the stream (the plan
-    // made sure the stream and the transmit had more than that), so the FIFO ends as full, with the
-    // same words, as after the last step's refill, and the stream has given the same words.
+    // Written: now what the steps would have left, with a write in flight (as there was when each
+    // refill ran: the kick in write schedules nothing). The words out of the FIFO, the element and the
+    // counts moved on, the link booked until the last write is out (the plan's own bookkeeping). The
+    // refills at once, after the last write: each refill fills the FIFO to its last whole beat from the
+    // stream (the plan made sure the stream and the transmit had more than that), so the FIFO ends as
+    // full, with the same words, as after the last step's refill, and the stream has given the same.
     inFlight = true;
-    long delay = 0;
-    for (int i = 0; i < writes; i++) {
-      int k = (int) Math.min(elemLeft, Math.min(RiffaEndpoint.pageRemainingWords(elemAddr), mpw));
-      cur.words.skip(k);
-      sent += k;
-      elemAddr += 4L * k;
-      elemLeft -= k;
-      delay = ep.writeLinkDelayNs(4L * k);
-    }
+    cur.words.skip(words);
+    sent += words;
+    elemAddr = addr;
+    elemLeft = left;
+    long delay = ep.writeLinkBookedUntil(linkFree);
     if (coreWaiting) {
       coreWaiting = false;
       if (streamWouldOnlyFill()) {
