@@ -237,13 +237,20 @@ public final class DmaTlpCheck implements ExpressObserver {
       return true;
     }
     DmaCore.Entry e = kernel.dma().findLive(d, addr, len);
-    if (e == null || kernel.dma().soleRangeEnd(e) < addr + len) {
+    long end = e == null ? 0 : kernel.dma().soleRangeEnd(e);
+    if (e == null || end < addr + len) {
       return false;
     }
     boolean inOrder = !(write && e.dir == DmaCore.DMA_TO_DEVICE) && !(!write && e.dir == DmaCore.DMA_FROM_DEVICE)
         && !(e.streaming() && !e.deviceOwns);
     long mask = !e.streaming() ? d.dev.coherent_dma_mask : d.dev.dma_mask;
-    return inOrder && (Long.compareUnsigned(addr + len - 1, mask) <= 0 || kernel.machine().iommu().enabled());
+    if (!inOrder || (Long.compareUnsigned(addr + len - 1, mask) > 0 && !kernel.machine().iommu().enabled())) {
+      return false;
+    }
+    // Found in order: remembered as the first request would (a fact about the DMA state, true whether
+    // or not the transfer goes on), so onExpress and the next transfers there need not search again.
+    rememberInOrder(d, e, write, end);
+    return true;
   }
 
   /** A device's memory request of {@code len} bytes from {@code addr}, as it crosses its root port's link. */
@@ -273,8 +280,12 @@ public final class DmaTlpCheck implements ExpressObserver {
    * is skipped. Reference stores only here, once per region (a GC barrier each), none per TLP.
    */
   private void rememberInOrder(PciDev d, DmaCore.Entry e, boolean write) {
+    rememberInOrder(d, e, write, kernel.dma().soleRangeEnd(e));
+  }
+
+  /** {@link #rememberInOrder(PciDev, DmaCore.Entry, boolean)} with {@code e}'s sole range end known. */
+  private void rememberInOrder(PciDev d, DmaCore.Entry e, boolean write, long end) {
     long mask = maskOf(d, e.streaming());
-    long end = kernel.dma().soleRangeEnd(e);
     if (end <= e.handle || Long.compareUnsigned(end - 1, mask) > 0) {
       okDev = null; // nothing known, or the range reaches past the mask: check every access
       return;

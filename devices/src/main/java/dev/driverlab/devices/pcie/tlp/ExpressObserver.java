@@ -13,14 +13,16 @@ package dev.driverlab.devices.pcie.tlp;
  *
  * <p>The contract: after {@code admits} returned true and {@code onExpress} ran, the observer is in the
  * state, and has reported exactly what, seeing the transfer's TLPs one by one (in the order the road
- * carries them, at {@link ExpressDma#timeNs()}) would have left and reported. An observer whose reports
+ * carries them, at {@link ExpressDma#timeNs()}, or for a burst one after another until
+ * {@link ExpressDma#lastRequestNs()}) would have left and reported. An observer whose reports
  * need the TLPs themselves (their header text) says no in {@code admits} whenever it would report:
  * the transfer then takes the TLP road and is reported from there.
  */
 public interface ExpressObserver extends TlpObserver {
   /**
-   * Whether this observer can take {@code dma} without its TLPs (see the class comment). Must not
-   * change any state: another observer may still refuse, and then the TLPs come after all.
+   * Whether this observer can take {@code dma} without its TLPs (see the class comment). Must change
+   * nothing it reports, counts or decides by: another observer may still refuse, and then the TLPs
+   * come after all. (A memo of a fact it looked up, true whatever happens next, may be kept.)
    */
   boolean admits(ExpressDma dma);
 
