@@ -312,6 +312,78 @@ class TlpProtocolCheckerExpressTest {
     }
   }
 
+  // ---- which observers close the express ------------------------------------------------------------
+
+  /** A plain observer of the given kinds that keeps nothing and counts what it is shown, by type. */
+  private static final class Watching implements dev.driverlab.devices.pcie.tlp.TlpObserver {
+    final List<TlpType> types;
+    final LinkDirection dir;
+    final List<String> seen = new ArrayList<>();
+
+    Watching(LinkDirection dir, TlpType... types) {
+      this.dir = dir;
+      this.types = List.of(types);
+    }
+
+    @Override
+    public boolean keepsTlps() {
+      return false;
+    }
+
+    @Override
+    public boolean watches(LinkDirection d, TlpType type) {
+      return d == dir && types.contains(type);
+    }
+
+    @Override
+    public void onTlp(long timeNs, LinkDirection d, String link, Tlp tlp) {
+      seen.add(link + " " + tlp.type() + " " + tlp.payloadLength());
+    }
+  }
+
+  /**
+   * A plain observer of the completions going down alone keeps every read on the TLP road (it sees each
+   * CplD the road carries, as many as on a machine where every DMA takes the road), while writes, which
+   * it does not watch, still take the express; one of the CPU's MMIO writes alone closes nothing.
+   */
+  @Test
+  void aPlainObserverClosesTheExpressOnlyForTheTransfersItWatches() {
+    Pair p = pair("switch0/0");
+    Watching cplds = new Watching(LinkDirection.DOWNSTREAM, TlpType.CPLD);
+    Watching mmio = new Watching(LinkDirection.DOWNSTREAM, TlpType.MWR);
+    Watching roadCplds = new Watching(LinkDirection.DOWNSTREAM, TlpType.CPLD);
+    p.express().m.fabric().addObserver(cplds);
+    p.express().m.fabric().addObserver(mmio);
+    p.road().m.fabric().addObserver(roadCplds);
+    p.writeRamBoth(LOW, pattern(4096, 8));
+    p.step("1 KiB read", run -> read(run, LOW + 4, 1024));
+    assertEquals(0, p.express().spy.expresses, "the read's completions are watched: the TLP road");
+    assertEquals(roadCplds.seen, cplds.seen, "every CplD, on both links");
+    // 2 MRd of 512 bytes from +4 and +516, each answered in 124 + 3 x 128 + 4 bytes at MPS 128, on 2 links
+    assertEquals(2 * 2 * 5, cplds.seen.size(), cplds.seen::toString);
+    p.step("1 KiB write", run -> write(run, LOW + 0x2000, pattern(1024, 9)));
+    assertEquals(List.of("DEVICE_WRITE x8 <=128"), p.express().spy.shapes,
+        "nobody plain watches the MWrs: the express, the whole write at once");
+    assertEquals(List.of(), mmio.seen, "no MMIO write was made");
+  }
+
+  /** The express closes when a plain observer comes and opens again when it goes. */
+  @Test
+  void thePlainObserversHandleReopensTheExpress() throws Exception {
+    Pair p = pair("00:02.0");
+    p.writeRamBoth(LOW, pattern(4096, 10));
+    Watching late = new Watching(LinkDirection.UPSTREAM, TlpType.MRD);
+    try (AutoCloseable h = p.express().m.fabric().addObserver(late)) {
+      p.step("a read while a plain observer watches MRds", run -> read(run, LOW, 256));
+      assertEquals(List.of("00:02.0 MRD 0"), late.seen);
+      assertEquals(0, p.express().spy.expresses);
+    }
+    p.step("a read after it stopped watching", run -> read(run, LOW + 256, 256));
+    assertEquals(1, late.seen.size());
+    p.assertRoads(1);
+    assertEquals(List.of("DEVICE_READ x1 <=256"), p.express().spy.shapes);
+  }
+
   // ---- something to report: the express declines, the TLP road reports it -------------------------
 
   @Test
