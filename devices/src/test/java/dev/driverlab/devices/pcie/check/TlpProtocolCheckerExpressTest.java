@@ -446,6 +446,24 @@ class TlpProtocolCheckerExpressTest {
     p.assertRoads(1);
   }
 
+  /** The answer fits the requester and the root port but not the switch's port above the requester's link. */
+  @Test
+  void aReadAnsweredAboveTheSwitchPortsMpsIsReportedFromTheTlpRoad() {
+    Pair p = pair("switch0/0");
+    p.writeRamBoth(LOW, pattern(4096, 2));
+    for (Run run : List.of(p.express(), p.road())) {
+      setMps(run.m, run.ep, 256);
+      setMps(run.m, rootPort(run.m, "00:01.0"), 256);
+    }
+    State r = p.step("512-byte read", run -> read(run, LOW, 512));
+    assertEquals(DmaResult.OK, r.result());
+    assertEquals("0000" + HexFormat.of().formatHex(pattern(4096, 2), 0, 512) + "0000", r.bytes());
+    assertEquals(List.of("switch0/0", "switch0/0"), r.violations().stream().map(ProtocolViolation::link).toList());
+    assertEquals("CplD payload of 256 bytes exceeds Max_Payload_Size 128 of the port above link switch0/0 "
+        + "(switch0 downstream port 0)", r.violations().get(0).message());
+    assertEquals(0, p.express().spy.expresses);
+  }
+
   /**
    * An Endpoint cuts a read at MRRS counted in whole DWs from the DW its address sits in, so 512 bytes
    * from an odd address go as an MRd of 511 bytes (Length 128 DW, MRRS 512 exactly) and one of 1 byte:
