@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.Switch;
-import dev.driverlab.devices.pcie.tlp.ExpressDma;
 import dev.driverlab.devices.pcie.tlp.ExpressObserver;
-import dev.driverlab.devices.pcie.tlp.LinkDirection;
-import dev.driverlab.devices.pcie.tlp.Tlp;
-import dev.driverlab.devices.pcie.tlp.TlpType;
+import dev.driverlab.devices.testing.ExpressSpy;
 import dev.driverlab.kernel.Kernel;
 import dev.driverlab.kernel.check.KernelChecks;
 import dev.driverlab.kernel.debug.BugReport;
@@ -27,48 +24,9 @@ import java.util.List;
 public final class ExpressRoads {
   private ExpressRoads() {}
 
-  /** Admits every transfer and counts those the express moved (beside the kernel's checks it decides nothing). */
-  public static final class Spy implements ExpressObserver {
-    private int expresses;
-    private final List<String> shapes = new ArrayList<>();
-
-    public int expresses() {
-      return expresses;
-    }
-
-    /** What each express was, in order: kind, requests (a whole DMA is one run of them), largest request. */
-    public List<String> shapes() {
-      return shapes;
-    }
-
-    @Override
-    public boolean keepsTlps() {
-      return false;
-    }
-
-    @Override
-    public boolean watches(LinkDirection dir, TlpType type) {
-      return dir == LinkDirection.UPSTREAM ? type == TlpType.MWR || type == TlpType.MRD : type == TlpType.CPLD;
-    }
-
-    @Override
-    public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {}
-
-    @Override
-    public boolean admits(ExpressDma dma) {
-      return true;
-    }
-
-    @Override
-    public void onExpress(ExpressDma dma) {
-      expresses++;
-      shapes.add(dma.kind() + " x" + dma.requests() + " <=" + dma.largestRequestBytes());
-    }
-  }
-
   /** What watches one machine: the spy, and on the TLP-road machine the plain observer's count. */
   public static final class Watch {
-    public final Spy spy = new Spy();
+    public final ExpressSpy spy = new ExpressSpy();
     public final boolean road;
     private long plainTlps;
 

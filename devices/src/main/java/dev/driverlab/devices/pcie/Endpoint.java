@@ -479,7 +479,7 @@ public final class Endpoint extends PciFunction {
    * A burst of reads: {@code len} bytes from {@code address} into {@code dst[off..]} as the MRds
    * {@link #dmaRead} would cut it into, sent back to back, the first now and the last at
    * {@code lastRequestNs}, by a model that has made sure nothing else on the machine happens until
-   * then, nor anything that could change what they read ({@code VirtualClock.quietThrough}). As
+   * then, nor anything that could change what they read ({@code VirtualClock.quietThroughNs}). As
    * {@link #dmaWriteBurst}: true if the express moved it all at once (each MRd its tag, each answered
    * at once), false if nothing was done and the model must send the MRds one by one at their times.
    */
@@ -635,7 +635,7 @@ public final class Endpoint extends PciFunction {
    * A burst of posted writes: {@code src[off, off+len)} to {@code address} (DW-aligned, whole DWs) as
    * the MWrs {@link #dmaWrite} would cut it into, sent back to back, the first now and the last at
    * {@code lastRequestNs}, each when the link has carried the one before, by a model that has made sure
-   * nothing else on the machine happens until then ({@code VirtualClock.quietThrough}). Nobody could see
+   * nothing else on the machine happens until then ({@code VirtualClock.quietThroughNs}). Nobody could see
    * the writes land one by one, so when nothing watches TLPs either (the express: only
    * {@link dev.driverlab.devices.pcie.tlp.ExpressObserver}s that admit the burst), they land at once,
    * with the same link times and the same checks, and this returns true. Otherwise nothing is done and

@@ -17,6 +17,7 @@ import dev.driverlab.devices.model.PciDeviceModel.EventLabel;
  *  reading: per SG element, min(element, words still needed) words (longer elements are truncated),
  *           in MRd requests ≤ max read size that never cross 4 KiB, issued only while the 1024-beat
  *           RX FIFO has room for them; words are packed into beats for the core
+ *           (several reads at once when nothing could tell: see readBurst)
  *  done:    all words in (or a DMA error) ∧ previous RX_TNFR_LEN read ∧ core acked CHNL_RX
  *           ─► RX_TNFR_LEN = words received, RX_TXN_DONE interrupt, CHNL_RX falls
  * </pre>

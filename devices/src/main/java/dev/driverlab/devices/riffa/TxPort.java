@@ -18,7 +18,8 @@ import java.util.ArrayDeque;
  *  host reads TX_LEN (ack) ─► SG FIFO flushed; len = 0: TX_TXN_DONE at once (TX_TNFR_LEN kept)
  *  per SG element: MWr of min(element, words left) words (longer elements truncated), split at
  *  4 KiB and max payload, each issued only once that many words are buffered from the core, or
- *  with what is left once the core has closed the transmit
+ *  with what is left once the core has closed the transmit (several at once when nothing could
+ *  tell: see writeBurst)
  *  all written (or closed early, or a DMA error) ∧ previous TX_TNFR_LEN read
  *      ─► TX_TNFR_LEN = words written, TX_TXN_DONE interrupt
  *  the next transmit is taken once the core has closed this one (txEnd)

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.Switch;
-import dev.driverlab.devices.pcie.tlp.ExpressDma;
-import dev.driverlab.devices.pcie.tlp.ExpressObserver;
-import dev.driverlab.devices.pcie.tlp.LinkDirection;
-import dev.driverlab.devices.pcie.tlp.Tlp;
+import dev.driverlab.devices.testing.ExpressSpy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,43 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * at any instant an event or a busy-waiting CPU looks.
  */
 class RiffaBurstTest {
-  /** Counts the transfers the express moved and the bursts among them; admits everything. */
-  static final class BurstCounter implements ExpressObserver {
-    int transfers;
-    int bursts;
-    int readBursts;
-
-    @Override
-    public boolean admits(ExpressDma dma) {
-      return true;
-    }
-
-    @Override
-    public void onExpress(ExpressDma dma) {
-      transfers++;
-      if (dma.lastRequestNs() > dma.timeNs()) {
-        bursts++;
-        if (!dma.write()) {
-          readBursts++;
-        }
-      }
-    }
-
-    @Override
-    public boolean keepsTlps() {
-      return false; // it keeps nothing: the fabric may send payloads as views (the express needs that)
-    }
-
-    @Override
-    public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
-      // the TLP road: nothing to count
-    }
-  }
-
   /** One machine with one echoing RIFFA card, its driver probed, and the words already sent to it. */
   static final class Side {
     final RiffaRig rig;
-    final BurstCounter counter = new BurstCounter();
+    final ExpressSpy counter = new ExpressSpy();
 
     Side(int width, boolean plainObserver, int[] data) {
       this(width, plainObserver, new EchoCore());
@@ -145,7 +110,7 @@ class RiffaBurstTest {
     // A burst needs two writes of one SG element (a page here) in the FIFO: 256-byte MPS, 64 words.
     int firstPage = (4096 - pageOffset) / 4;
     boolean room = Math.min(words, firstPage) > 64 || words - firstPage > 64;
-    assertEquals(room, burst.counter.bursts > 0, () -> "bursts: " + burst.counter.bursts);
+    assertEquals(room, burst.counter.bursts() > 0, () -> "bursts: " + burst.counter.bursts());
   }
 
   /**
@@ -158,18 +123,12 @@ class RiffaBurstTest {
     int words = 20_000;
     int[] data = data(words);
     List<List<String>> seen = new ArrayList<>();
-    List<BurstCounter> counters = new ArrayList<>();
+    List<ExpressSpy> counters = new ArrayList<>();
     for (boolean plain : new boolean[] {false, true}) {
       Side s = new Side(128, plain, data);
       MiniDriver d = s.rig.d();
       long buf = d.alloc(4L * words);
-      List<String> log = new ArrayList<>();
-      long start = s.rig.m.clock().nowNs();
-      for (int k = 1; k <= 200; k++) {
-        long at = start + 3_000 + k * 157L; // odd steps: they fall inside bursts, not on their edges
-        s.rig.m.clock().scheduleAt(at, "look", () -> log.add(at + " ns: " + written(d, buf, data) + " words, links "
-            + Arrays.toString(s.linkTimes())));
-      }
+      List<String> log = looks(s, () -> written(d, buf, data) + " words");
       MiniDriver.RecvOp op = d.startRecv(0, buf, words, 25 * RiffaRig.MS);
       assertTrue(s.rig.run(op));
       assertEquals(words, op.words());
@@ -180,7 +139,7 @@ class RiffaBurstTest {
     assertTrue(seen.get(1).stream().anyMatch(l -> !l.contains(": 0 words") && !l.contains(": " + words + " words")),
         "some looks fall in the middle of the data");
     assertEquals(seen.get(1), seen.get(0));
-    assertTrue(counters.get(0).bursts > 0, "bursts between the looks");
+    assertTrue(counters.get(0).bursts() > 0, "bursts between the looks");
   }
 
   /**
@@ -192,20 +151,14 @@ class RiffaBurstTest {
     int words = 20_000;
     int[] data = data(words);
     List<List<String>> seen = new ArrayList<>();
-    List<BurstCounter> counters = new ArrayList<>();
+    List<ExpressSpy> counters = new ArrayList<>();
     for (boolean plain : new boolean[] {false, true}) {
       NotingEcho core = new NotingEcho();
       Side s = new Side(128, plain, core);
       MiniDriver d = s.rig.d();
       long buf = d.alloc(4L * words);
       d.writeWords(buf, data);
-      List<String> log = new ArrayList<>();
-      long start = s.rig.m.clock().nowNs();
-      for (int k = 1; k <= 200; k++) {
-        long at = start + 3_000 + k * 157L;
-        s.rig.m.clock().scheduleAt(at, "look", () -> log.add(at + " ns: " + core.notes.size() + " rxData calls, links "
-            + Arrays.toString(s.linkTimes())));
-      }
+      List<String> log = looks(s, () -> core.notes.size() + " rxData calls");
       MiniDriver.SendOp op = d.startSend(0, buf, words, 0, true, 25 * RiffaRig.MS);
       assertTrue(s.rig.run(op));
       assertEquals(words, op.words());
@@ -215,7 +168,7 @@ class RiffaBurstTest {
     assertEquals(200, seen.get(1).size());
     assertTrue(seen.get(1).stream().anyMatch(l -> !l.contains(": 0 rxData calls")), "some looks see data come in");
     assertEquals(seen.get(1), seen.get(0));
-    assertTrue(counters.get(0).readBursts > 0, "read bursts between the looks");
+    assertTrue(counters.get(0).readBursts() > 0, "read bursts between the looks");
   }
 
   /**
@@ -227,7 +180,7 @@ class RiffaBurstTest {
     int words = 20_000;
     int[] data = data(words);
     List<List<String>> seen = new ArrayList<>();
-    List<BurstCounter> counters = new ArrayList<>();
+    List<ExpressSpy> counters = new ArrayList<>();
     for (boolean plain : new boolean[] {false, true}) {
       Side s = new Side(128, plain, data);
       MiniDriver d = s.rig.d();
@@ -248,7 +201,7 @@ class RiffaBurstTest {
     }
     assertTrue(seen.get(1).size() > 20, "the CPU looked many times: " + seen.get(1).size());
     assertEquals(seen.get(1), seen.get(0));
-    assertTrue(counters.get(0).bursts > 0, "bursts between the looks");
+    assertTrue(counters.get(0).bursts() > 0, "bursts between the looks");
   }
 
   /** An echo that notes, at each rxData, the time and how many words it holds (its own state only). */
@@ -303,7 +256,7 @@ class RiffaBurstTest {
     // A read burst needs two reads of one SG element (a page here): 512-byte MRRS, 128 words.
     int firstPage = (4096 - pageOffset) / 4;
     boolean room = Math.min(words, firstPage) > 128 || words - firstPage > 128;
-    assertEquals(room, burst.counter.readBursts > 0, () -> "read bursts: " + burst.counter.readBursts);
+    assertEquals(room, burst.counter.readBursts() > 0, () -> "read bursts: " + burst.counter.readBursts());
   }
 
   /** A core that does not say rxDataOnlyReads gets its reads one by one, bursts or not elsewhere. */
@@ -316,8 +269,8 @@ class RiffaBurstTest {
     MiniDriver.SendOp op = d.startSend(0, buf, 20_000, 0, true, 25 * RiffaRig.MS);
     assertTrue(s.rig.run(op));
     assertEquals(20_000, op.words());
-    assertTrue(s.counter.transfers > 100, "the reads took the express: " + s.counter.transfers);
-    assertEquals(0, s.counter.readBursts);
+    assertTrue(s.counter.expresses() > 100, "the reads took the express: " + s.counter.expresses());
+    assertEquals(0, s.counter.readBursts());
   }
 
   /**
@@ -350,6 +303,21 @@ class RiffaBurstTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.rig.run(op));
     assertTrue(e.getMessage().contains("says rxDataOnlyReads() but called schedule from rxData"), e::getMessage);
     assertTrue(e.getMessage().contains("return false from rxDataOnlyReads()"), e::getMessage);
+  }
+
+  /**
+   * Schedules 200 events that look at the machine from 3 µs on, at odd steps (they fall inside bursts,
+   * not on their edges), each noting the time, {@code what} and each link's time; returns their notes.
+   */
+  private static List<String> looks(Side s, Supplier<String> what) {
+    List<String> log = new ArrayList<>();
+    long start = s.rig.m.clock().nowNs();
+    for (int k = 1; k <= 200; k++) {
+      long at = start + 3_000 + k * 157L;
+      s.rig.m.clock().scheduleAt(at, "look", () -> log.add(at + " ns: " + what.get() + ", links "
+          + Arrays.toString(s.linkTimes())));
+    }
+    return log;
   }
 
   /** Words of {@code data} already in place at the start of the buffer (the engine writes in order). */

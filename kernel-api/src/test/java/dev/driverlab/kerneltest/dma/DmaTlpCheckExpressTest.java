@@ -12,11 +12,7 @@ import dev.driverlab.devices.Machine;
 import dev.driverlab.devices.model.DmaResult;
 import dev.driverlab.devices.pcie.Link;
 import dev.driverlab.devices.pcie.Switch;
-import dev.driverlab.devices.pcie.tlp.ExpressDma;
-import dev.driverlab.devices.pcie.tlp.ExpressObserver;
-import dev.driverlab.devices.pcie.tlp.LinkDirection;
-import dev.driverlab.devices.pcie.tlp.Tlp;
-import dev.driverlab.devices.pcie.tlp.TlpType;
+import dev.driverlab.devices.testing.ExpressSpy;
 import dev.driverlab.kernel.check.KernelChecks;
 import dev.driverlab.kernel.debug.BugReport;
 import dev.driverlab.kernel.debug.Check;
@@ -48,39 +44,6 @@ class DmaTlpCheckExpressTest {
   private static final long RAM = (3L << 30) + (64L << 20);
   private static final long HIGH = Machine.HIGH_RAM_BASE + 0x10_0000;
 
-  /**
-   * Admits every transfer and counts those the express moved (it decides nothing): a whole DMA as one
-   * run of requests, or one request alone as a run of one; {@link #shapes} says what each was.
-   */
-  private static final class Spy implements ExpressObserver {
-    int expresses;
-    final List<String> shapes = new ArrayList<>();
-
-    @Override
-    public boolean keepsTlps() {
-      return false;
-    }
-
-    @Override
-    public boolean watches(LinkDirection dir, TlpType type) {
-      return dir == LinkDirection.UPSTREAM ? type == TlpType.MWR || type == TlpType.MRD : type == TlpType.CPLD;
-    }
-
-    @Override
-    public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {}
-
-    @Override
-    public boolean admits(ExpressDma dma) {
-      return true;
-    }
-
-    @Override
-    public void onExpress(ExpressDma dma) {
-      expresses++;
-      shapes.add(dma.kind() + " x" + dma.requests() + " <=" + dma.largestRequestBytes());
-    }
-  }
-
   /** What one step left: its result, the dmesg lines it added, and the counters and times after it. */
   private record Step(String what, String result, List<String> dmesg, int reports, long checked,
       List<String> busyPs, long nowNs) {}
@@ -93,7 +56,7 @@ class DmaTlpCheckExpressTest {
     final PciDev dev;
     final PciDev dev2;
     final KernelChecks checks;
-    final Spy spy = new Spy();
+    final ExpressSpy spy = new ExpressSpy();
     int plainTlps;
     final List<Step> steps = new ArrayList<>();
     private int dmesgSeen;
@@ -198,7 +161,7 @@ class DmaTlpCheckExpressTest {
     }
     assertEquals(road.rig.reports(), express.rig.reports(), "the reports, call sites included");
     assertTrue(road.plainTlps > 0, "the road machine's DMA crossed as TLPs");
-    assertEquals(0, road.spy.expresses, "a plain observer keeps every DMA on the TLP road");
+    assertEquals(0, road.spy.expresses(), "a plain observer keeps every DMA on the TLP road");
     return express;
   }
 
@@ -280,8 +243,8 @@ class DmaTlpCheckExpressTest {
     // The check takes a transfer of many requests whole only when one live region holds it all in
     // order; each of these has a finding, so each of its requests took the express alone (a run of
     // one), checked and reported as its TLP would have been: a report needs no TLP.
-    assertEquals(25, express.spy.expresses, "every request took the express");
-    assertTrue(express.spy.shapes.stream().allMatch(s -> s.contains(" x1 <=")), express.spy.shapes::toString);
+    assertEquals(25, express.spy.expresses(), "every request took the express");
+    assertTrue(express.spy.shapes().stream().allMatch(s -> s.contains(" x1 <=")), express.spy.shapes()::toString);
   }
 
   // ---- what the check must let pass ---------------------------------------------------------------
@@ -315,6 +278,6 @@ class DmaTlpCheckExpressTest {
     assertEquals(33 + 16 + 32 + 12, express.checks.dmaTlp().checked());
     // Each transfer in order in one region: the express took each whole, as one run of its requests.
     assertEquals(List.of("DEVICE_WRITE x33 <=256", "DEVICE_READ x16 <=512", "DEVICE_WRITE x32 <=256",
-        "DEVICE_READ x12 <=512"), express.spy.shapes);
+        "DEVICE_READ x12 <=512"), express.spy.shapes());
   }
 }

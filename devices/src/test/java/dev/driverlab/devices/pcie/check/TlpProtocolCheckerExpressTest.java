@@ -22,6 +22,7 @@ import dev.driverlab.devices.pcie.tlp.LinkDirection;
 import dev.driverlab.devices.pcie.tlp.Tlp;
 import dev.driverlab.devices.pcie.tlp.TlpType;
 import dev.driverlab.devices.testing.BareMetal;
+import dev.driverlab.devices.testing.ExpressSpy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -69,52 +70,13 @@ class TlpProtocolCheckerExpressTest {
     }
   }
 
-  /**
-   * Admits every transfer and counts what it is shown: with it beside the checker, the express runs
-   * exactly when the checker admits. {@link #expresses} counts transfers moved by the express (a whole
-   * DMA as one run of requests, or one request alone as a run of one), {@link #shapes} says what each
-   * was (kind, requests, largest request), {@link #dmaTlps} counts the DMA TLPs (MWr, MRd up, CplD
-   * down) that crossed a link as objects.
-   */
-  static final class Spy implements ExpressObserver {
-    int expresses;
-    final List<String> shapes = new ArrayList<>();
-    int dmaTlps;
-
-    @Override
-    public boolean keepsTlps() {
-      return false; // else a device's writes could never take the express (see Endpoint.dmaWrite)
-    }
-
-    @Override
-    public boolean watches(LinkDirection dir, TlpType type) {
-      return dir == LinkDirection.UPSTREAM ? type == TlpType.MWR || type == TlpType.MRD : type == TlpType.CPLD;
-    }
-
-    @Override
-    public void onTlp(long timeNs, LinkDirection dir, String linkName, Tlp tlp) {
-      dmaTlps++;
-    }
-
-    @Override
-    public boolean admits(ExpressDma dma) {
-      return true;
-    }
-
-    @Override
-    public void onExpress(ExpressDma dma) {
-      expresses++;
-      shapes.add(dma.kind() + " x" + dma.requests() + " <=" + dma.largestRequestBytes());
-    }
-  }
-
   /** One machine of a pair: an {@link Engine} in {@code slot}, booted, the checker and the spy on it. */
   private static final class Run {
     final Machine m;
     final Engine engine = new Engine();
     final Endpoint ep;
     final TlpProtocolChecker checker;
-    final Spy spy = new Spy();
+    final ExpressSpy spy = new ExpressSpy();
     /** TLPs the plain observer saw, as "link direction type Length" (the TLP-road machine only). */
     final List<String> plainSaw = new ArrayList<>();
 
@@ -183,9 +145,9 @@ class TlpProtocolCheckerExpressTest {
 
     /** The express was taken on one side only, and the road side saw every DMA as TLPs. */
     void assertRoads(int expresses) {
-      assertEquals(expresses, express.spy.expresses, "transfers the express moved");
-      assertEquals(0, road.spy.expresses, "a plain observer keeps every DMA on the TLP road");
-      assertTrue(road.spy.dmaTlps > 0 && !road.plainSaw.isEmpty(), "the road machine's DMA crossed as TLPs");
+      assertEquals(expresses, express.spy.expresses(), "transfers the express moved");
+      assertEquals(0, road.spy.expresses(), "a plain observer keeps every DMA on the TLP road");
+      assertTrue(road.spy.dmaTlps() > 0 && !road.plainSaw.isEmpty(), "the road machine's DMA crossed as TLPs");
     }
   }
 
@@ -267,10 +229,10 @@ class TlpProtocolCheckerExpressTest {
         .noneMatch(s -> s.endsWith("=0")), "both links on the road carried the DMA: " + w.busyPs());
     // Each transfer at once: 4096 bytes in 8 MRds of 512 bytes (MRRS) and 32 MWrs of 128 bytes (MPS).
     p.assertRoads(2);
-    assertEquals(List.of("DEVICE_READ x8 <=512", "DEVICE_WRITE x32 <=128"), p.express().spy.shapes);
+    assertEquals(List.of("DEVICE_READ x8 <=512", "DEVICE_WRITE x32 <=128"), p.express().spy.shapes());
     assertEquals(8 + 32, p.road().plainSaw.stream().filter(s -> s.startsWith("00:01.0 UPSTREAM ")).count(),
         "the same requests as TLPs on the root port's link: " + p.road().plainSaw);
-    assertEquals(0, p.express().spy.dmaTlps, "no DMA TLP object crossed a link of the express machine");
+    assertEquals(0, p.express().spy.dmaTlps(), "no DMA TLP object crossed a link of the express machine");
   }
 
   /**
@@ -300,8 +262,8 @@ class TlpProtocolCheckerExpressTest {
         assertEquals(DmaResult.OK, w.result());
       }
     }
-    assertTrue(p.express().spy.expresses > 0, "some transfers took the express");
-    p.assertRoads(p.express().spy.expresses);
+    assertTrue(p.express().spy.expresses() > 0, "some transfers took the express");
+    p.assertRoads(p.express().spy.expresses());
     assertEquals(List.of(), p.express().checker.violations(), "no request of any shape breaks a limit");
     assertEquals(List.of(), p.express().checker.outstanding());
     for (String tlp : p.road().plainSaw) { // what the Endpoint sent up: Length within MRRS 512 and MPS 128
@@ -357,12 +319,12 @@ class TlpProtocolCheckerExpressTest {
     p.road().m.fabric().addObserver(roadCplds);
     p.writeRamBoth(LOW, pattern(4096, 8));
     p.step("1 KiB read", run -> read(run, LOW + 4, 1024));
-    assertEquals(0, p.express().spy.expresses, "the read's completions are watched: the TLP road");
+    assertEquals(0, p.express().spy.expresses(), "the read's completions are watched: the TLP road");
     assertEquals(roadCplds.seen, cplds.seen, "every CplD, on both links");
     // 2 MRd of 512 bytes from +4 and +516, each answered in 124 + 3 x 128 + 4 bytes at MPS 128, on 2 links
     assertEquals(2 * 2 * 5, cplds.seen.size(), cplds.seen::toString);
     p.step("1 KiB write", run -> write(run, LOW + 0x2000, pattern(1024, 9)));
-    assertEquals(List.of("DEVICE_WRITE x8 <=128"), p.express().spy.shapes,
+    assertEquals(List.of("DEVICE_WRITE x8 <=128"), p.express().spy.shapes(),
         "nobody plain watches the MWrs: the express, the whole write at once");
     assertEquals(List.of(), mmio.seen, "no MMIO write was made");
   }
@@ -376,12 +338,12 @@ class TlpProtocolCheckerExpressTest {
     try (AutoCloseable h = p.express().m.fabric().addObserver(late)) {
       p.step("a read while a plain observer watches MRds", run -> read(run, LOW, 256));
       assertEquals(List.of("00:02.0 MRD 0"), late.seen);
-      assertEquals(0, p.express().spy.expresses);
+      assertEquals(0, p.express().spy.expresses());
     }
     p.step("a read after it stopped watching", run -> read(run, LOW + 256, 256));
     assertEquals(1, late.seen.size());
     p.assertRoads(1);
-    assertEquals(List.of("DEVICE_READ x1 <=256"), p.express().spy.shapes);
+    assertEquals(List.of("DEVICE_READ x1 <=256"), p.express().spy.shapes());
   }
 
   // ---- something to report: the express declines, the TLP road reports it -------------------------
@@ -402,8 +364,8 @@ class TlpProtocolCheckerExpressTest {
         + "(switch0 downstream port 0)", v.message());
     assertTrue(v.tlp().startsWith("MWr"), v.tlp());
     assertEquals("00:01.0", w.violations().get(1).link());
-    assertEquals(0, p.express().spy.expresses, "every MWr broke the rule: none may take the express");
-    assertTrue(p.express().spy.dmaTlps > 0);
+    assertEquals(0, p.express().spy.expresses(), "every MWr broke the rule: none may take the express");
+    assertTrue(p.express().spy.dmaTlps() > 0);
   }
 
   /** Only the last link of the road breaks the rule: the express must look at every link, not the first. */
@@ -419,7 +381,7 @@ class TlpProtocolCheckerExpressTest {
     assertEquals(List.of("00:01.0", "00:01.0"), w.violations().stream().map(ProtocolViolation::link).toList());
     assertEquals("MWr payload of 256 bytes exceeds Max_Payload_Size 128 of the port above link 00:01.0 "
         + "(root port 00:01.0)", w.violations().get(0).message());
-    assertEquals(0, p.express().spy.expresses);
+    assertEquals(0, p.express().spy.expresses());
     p.step("128-byte write", run -> write(run, LOW + 0x1000, pattern(128, 7))); // fits everywhere
     p.assertRoads(1);
   }
@@ -461,7 +423,7 @@ class TlpProtocolCheckerExpressTest {
     assertEquals(List.of("switch0/0", "switch0/0"), r.violations().stream().map(ProtocolViolation::link).toList());
     assertEquals("CplD payload of 256 bytes exceeds Max_Payload_Size 128 of the port above link switch0/0 "
         + "(switch0 downstream port 0)", r.violations().get(0).message());
-    assertEquals(0, p.express().spy.expresses);
+    assertEquals(0, p.express().spy.expresses());
   }
 
   /**
@@ -480,7 +442,7 @@ class TlpProtocolCheckerExpressTest {
     assertEquals(DmaResult.OK, r.result());
     assertEquals("0000" + HexFormat.of().formatHex(src, 1, 513) + "0000", r.bytes());
     assertEquals(List.of(), r.violations());
-    assertEquals(List.of("DEVICE_READ x2 <=512"), p.express().spy.shapes);
+    assertEquals(List.of("DEVICE_READ x2 <=512"), p.express().spy.shapes());
     assertEquals(List.of("00:02.0 UPSTREAM MRD 128", "00:02.0 UPSTREAM MRD 1"), mrds(p.road()));
 
     for (Run run : List.of(p.express(), p.road())) {
@@ -489,7 +451,7 @@ class TlpProtocolCheckerExpressTest {
     State small = p.step("512-byte read at +0x801, MRRS 128", run -> read(run, LOW + 0x801, 512));
     assertEquals("0000" + HexFormat.of().formatHex(src, 0x801, 0x801 + 512) + "0000", small.bytes());
     assertEquals(List.of(), small.violations());
-    assertEquals(List.of("DEVICE_READ x2 <=512", "DEVICE_READ x5 <=128"), p.express().spy.shapes);
+    assertEquals(List.of("DEVICE_READ x2 <=512", "DEVICE_READ x5 <=128"), p.express().spy.shapes());
     assertEquals(List.of("00:02.0 UPSTREAM MRD 128", "00:02.0 UPSTREAM MRD 1", "00:02.0 UPSTREAM MRD 32",
         "00:02.0 UPSTREAM MRD 32", "00:02.0 UPSTREAM MRD 32", "00:02.0 UPSTREAM MRD 32", "00:02.0 UPSTREAM MRD 1"),
         mrds(p.road()));
@@ -552,7 +514,7 @@ class TlpProtocolCheckerExpressTest {
     // While a request waits, a read of many MRds is not taken whole (their tags would have to be
     // checked on every link): each MRd alone takes the express (tags 1..4, none in use).
     p.step("2 KiB read with tags 1 to 4", run -> read(run, LOW + 1024, 2048));
-    assertEquals(Collections.nCopies(4, "DEVICE_READ x1 <=512"), p.express().spy.shapes);
+    assertEquals(Collections.nCopies(4, "DEVICE_READ x1 <=512"), p.express().spy.shapes());
     for (int i = 5; i < 256; i++) { // tags 5..255: nothing in the way
       long at = LOW + 16L * (i % 200);
       p.step("read with tag " + i, run -> read(run, at, 16));
@@ -597,7 +559,7 @@ class TlpProtocolCheckerExpressTest {
     assertEquals("switch0/0", v.link());
     assertEquals(Tlp.memRead(p.express().ep.id(), 0, LOW, 64).toString(), v.tlp());
     assertEquals(List.of(), s.outstanding());
-    assertEquals(0, p.express().spy.expresses, "declined while the timeout was due");
+    assertEquals(0, p.express().spy.expresses(), "declined while the timeout was due");
     p.step("the next DMA", dma);
     p.assertRoads(1);
   }
