@@ -485,11 +485,17 @@ public final class Endpoint extends PciFunction {
    */
   public boolean dmaReadBurst(long address, byte[] dst, int off, int len, long lastRequestNs) {
     Link up = upstreamLink();
-    if (up == null || len <= 0 || !busMasterEnabled()) {
-      return false;
-    }
-    int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len,
-        maxReadRequestBytes(), this, lastRequestNs);
+    return up != null && busMasterEnabled()
+        && readAtOnce(up, address, dst, off, len, maxReadRequestBytes(), lastRequestNs);
+  }
+
+  /**
+   * The whole read by the express ({@link RootComplex#expressReadRun}), its MRds' tags used up; false
+   * if nothing was done. Its MRds go out at once, or back to back until {@code lastRequestNs}.
+   */
+  private boolean readAtOnce(Link up, long address, byte[] dst, int off, int len, int mrrs, long lastRequestNs) {
+    int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len, mrrs, this,
+        lastRequestNs);
     tagCounter += requests;
     return requests > 0;
   }
@@ -501,13 +507,8 @@ public final class Endpoint extends PciFunction {
     int mrrs = maxReadRequestBytes();
     int first = tagCounter;
     Link up = upstreamLink();
-    if (up != null) {
-      // The whole read at once when it may (RootComplex.expressReadRun), its MRds' tags used up.
-      int requests = RootComplex.expressReadRun(up, id(), tagCounter & 0xff, address, dst, off, len, mrrs, this, 0);
-      if (requests > 0) {
-        tagCounter += requests;
-        return DmaResult.OK;
-      }
+    if (up != null && readAtOnce(up, address, dst, off, len, mrrs, 0)) {
+      return DmaResult.OK; // the whole read at once
     }
     try {
       while (len > 0) {
@@ -642,10 +643,19 @@ public final class Endpoint extends PciFunction {
    * it returns false: the model sends the MWrs one by one at their own times, where they can be seen.
    */
   public boolean dmaWriteBurst(long address, byte[] src, int off, int len, long lastRequestNs) {
-    Link up = upstreamLink();
-    return up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0 && busMasterEnabled()
-        && !fabric.ownsPayloadsOnTheWire()
-        && RootComplex.expressWriteRun(up, this, address, src, off, len, maxPayloadBytes(), lastRequestNs);
+    return busMasterEnabled() && writeAtOnce(!fabric.ownsPayloadsOnTheWire(), upstreamLink(), address, src, off,
+        len, maxPayloadBytes(), lastRequestNs);
+  }
+
+  /**
+   * The whole write by the express ({@link RootComplex#expressWriteRun}) when its payload may be sent
+   * as views ({@code views}) and it is whole DWs; false if nothing was done. Its MWrs go out at once, or
+   * back to back until {@code lastRequestNs}.
+   */
+  private boolean writeAtOnce(boolean views, Link up, long address, byte[] src, int off, int len, int mps,
+      long lastRequestNs) {
+    return views && up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0
+        && RootComplex.expressWriteRun(up, this, address, src, off, len, mps, lastRequestNs);
   }
 
   public DmaResult dmaWrite(long address, byte[] src, int off, int len) {
@@ -655,9 +665,8 @@ public final class Endpoint extends PciFunction {
     int mps = maxPayloadBytes();
     boolean views = !fabric.ownsPayloadsOnTheWire();
     Link up = upstreamLink();
-    if (views && up != null && len > 0 && (address & 3) == 0 && (len & 3) == 0
-        && RootComplex.expressWriteRun(up, this, address, src, off, len, mps, 0)) {
-      return DmaResult.OK; // the whole write at once (RootComplex.expressWriteRun)
+    if (writeAtOnce(views, up, address, src, off, len, mps, 0)) {
+      return DmaResult.OK; // the whole write at once
     }
     DmaResult result = DmaResult.OK;
     while (len > 0) {
@@ -666,8 +675,7 @@ public final class Endpoint extends PciFunction {
       // written RAM, and the model's buffer does not change during the call. If the wire would copy
       // it anyway (someone keeps TLPs), it is copied here once instead.
       CplStatus st;
-      if (views && up != null && (address & 3) == 0 && (n & 3) == 0
-          && RootComplex.expressWriteRun(up, this, address, src, off, n, mps, 0)) {
+      if (writeAtOnce(views, up, address, src, off, n, mps, 0)) {
         st = CplStatus.SC; // this MWr alone by express (a run of one)
       } else {
         st = sendUpstream(views

@@ -195,11 +195,6 @@ final class IntQueue {
     return n;
   }
 
-  /** Words written after the last value and not queued yet (see {@link #pendingSlot}). */
-  int pending() {
-    return pending;
-  }
-
   /**
    * The byte offset in {@link #bytes()} of the first {@code n} values if they lie there in one piece,
    * or -1 if they wrap (then use {@link #poll(byte[], int, int)}). Send them, then {@link #skip} them.

@@ -392,9 +392,9 @@ final class TxPort implements SgRequester.Listener {
    * element from words already in the FIFO, and refill the FIFO from the core's stream
    * ({@link #streamWouldOnlyFill}); when, besides, nothing else on the machine happens until the last
    * of them ({@link RiffaEndpoint#quietThroughNs}: no other event, no CPU), and the fabric can move the
-   * writes without TLP objects ({@link RiffaEndpoint#dmaWriteBurstFrom}), the steps are done here in
-   * turn and the data is written at once: the same writes, link times, FIFO, stream position,
-   * registers and, for the last write, the same written event. A step that would do anything else (wake
+   * writes without TLP objects ({@link RiffaEndpoint#dmaWriteBurstFrom}), the data is written at once
+   * and the port left as the steps would have left it: the same writes, link times, FIFO, stream
+   * position, registers and, for the last write, the same written event. A step that would do anything else (wake
    * the core, poll the SG FIFO, wait for data) ends the burst before it and runs at its own time.
    * Returns false, having done nothing, if the burst would be this write alone or cannot be sent so.
    */

@@ -149,4 +149,31 @@ class IntQueueTest {
     assertArrayEquals(more, java.util.Arrays.copyOfRange(out, 50, 53));
     assertTrue(q.isEmpty());
   }
+
+  /**
+   * Words read ahead (a read burst) wait pending and join the queue a read at a time, in order; a
+   * commit of more than is pending, or of a negative count, is refused and changes nothing.
+   */
+  @Test
+  void pendingWordsJoinTheQueueARunAtATime() {
+    IntQueue q = new IntQueue();
+    q.add(1);
+    int[] ahead = {10, 11, 12, 13, 14, 15};
+    q.putPending(le(ahead, 0, 6), 0, 6);
+    assertEquals(1, q.size(), "pending words are not queued");
+    assertEquals(2, q.commitPending(2));
+    assertEquals(3, q.size());
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.commitPending(5));
+    assertEquals("asked to commit 5 values, 4 pending", e.getMessage());
+    assertThrows(IllegalStateException.class, () -> q.commitPending(-1));
+    assertEquals(3, q.size(), "a refused commit changes nothing");
+    byte[] peeked = new byte[12];
+    q.peek(peeked, 0, 3);
+    assertEquals(11, word(peeked, 8), "peek copies without taking");
+    assertEquals(3, q.size());
+    assertEquals(4, q.commitPending());
+    int[] out = new int[7];
+    q.poll(out, 0, 7);
+    assertArrayEquals(new int[] {1, 10, 11, 12, 13, 14, 15}, out);
+  }
 }

@@ -237,8 +237,11 @@ public final class DmaTlpCheck implements ExpressObserver {
       return true;
     }
     DmaCore.Entry e = kernel.dma().findLive(d, addr, len);
-    long end = e == null ? 0 : kernel.dma().soleRangeEnd(e);
-    if (e == null || end < addr + len) {
+    if (e == null) {
+      return false;
+    }
+    long end = kernel.dma().soleRangeEnd(e);
+    if (end < addr + len) {
       return false;
     }
     boolean inOrder = !(write && e.dir == DmaCore.DMA_TO_DEVICE) && !(!write && e.dir == DmaCore.DMA_FROM_DEVICE)
